@@ -1,0 +1,4 @@
+"""Entry point of `python -m lib`."""
+from .cli import main
+
+raise SystemExit(main())

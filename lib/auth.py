@@ -1,0 +1,190 @@
+"""Committee users: bcrypt hashes in DuckDB, roles, the first admin and the cookie key."""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import bcrypt
+import duckdb
+
+from .db import ConflictError, audit, first, scalar, transaction
+from .settings import get_settings
+
+ROLES = ("admin", "committee")
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
+MIN_PASSWORD = 10
+
+
+class UserError(ValueError):
+    """A user request that cannot be carried out, with a message for the person who made it."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A committee user as listed to admins (never with the hash)."""
+
+    username: str
+    name: str
+    email: str | None
+    role: str
+    version: int
+
+
+def hash_password(password: str) -> str:
+    """Return the bcrypt hash of a password."""
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+
+
+def check_password(password: str, hashed: str) -> bool:
+    """Tell whether a password matches a bcrypt hash."""
+    return bcrypt.checkpw(password.encode("utf-8"), hashed.encode("ascii"))
+
+
+def _validate(username: str, password: str | None, role: str | None) -> None:
+    """Refuse malformed usernames, short passwords and unknown roles."""
+    if not _USERNAME.match(username):
+        raise UserError("A username is 2-32 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise UserError(f"A password needs at least {MIN_PASSWORD} characters")
+    if role is not None and role not in ROLES:
+        raise UserError(f"Role must be one of: {', '.join(ROLES)}")
+
+
+def add_user(conn: duckdb.DuckDBPyConnection, username: str, name: str, password: str,
+             role: str = "committee", email: str | None = None, actor: str = "cli") -> User:
+    """Create a user; refuses a username that exists."""
+    username = username.strip().lower()
+    _validate(username, password, role)
+    if not name.strip():
+        raise UserError("A user needs a display name")
+    with transaction(conn):
+        if scalar(conn, "SELECT count(*) FROM users WHERE username = ?", [username]):
+            raise UserError(f"User '{username}' already exists")
+        conn.execute(
+            "INSERT INTO users (username, name, email, password_hash, role) VALUES (?, ?, ?, ?, ?)",
+            [username, name.strip(), (email or "").strip() or None, hash_password(password), role],
+        )
+        audit(conn, actor, "user.add", "user", username, {"role": role})
+    return get_user(conn, username)
+
+
+def get_user(conn: duckdb.DuckDBPyConnection, username: str) -> User | None:
+    """Return one user, or None."""
+    row = first(conn.execute(
+        "SELECT username, name, email, role, version FROM users WHERE username = ?", [username]
+    ).fetchall())
+    return User(*row) if row else None
+
+
+def list_users(conn: duckdb.DuckDBPyConnection) -> list[User]:
+    """Return all users, admins first."""
+    rows = conn.execute(
+        "SELECT username, name, email, role, version FROM users ORDER BY role, username"
+    ).fetchall()
+    return [User(*row) for row in rows]
+
+
+def _admins_left_after(conn: duckdb.DuckDBPyConnection, username: str) -> int:
+    """Count admins other than this user."""
+    return scalar(conn, "SELECT count(*) FROM users WHERE role = 'admin' AND username <> ?", [username])
+
+
+def remove_user(conn: duckdb.DuckDBPyConnection, username: str, actor: str = "cli") -> None:
+    """Delete a user; the last admin cannot be removed."""
+    with transaction(conn):
+        user = get_user(conn, username)
+        if user is None:
+            raise UserError(f"No user '{username}'")
+        if user.role == "admin" and _admins_left_after(conn, username) == 0:
+            raise UserError("The last admin cannot be removed: make another user admin first")
+        conn.execute("DELETE FROM users WHERE username = ?", [username])
+        audit(conn, actor, "user.remove", "user", username)
+
+
+def set_password(conn: duckdb.DuckDBPyConnection, username: str, password: str, actor: str = "cli") -> None:
+    """Replace a user's password."""
+    _validate(username, password, None)
+    with transaction(conn):
+        if get_user(conn, username) is None:
+            raise UserError(f"No user '{username}'")
+        conn.execute(
+            "UPDATE users SET password_hash = ?, version = version + 1 WHERE username = ?",
+            [hash_password(password), username],
+        )
+        audit(conn, actor, "user.set_password", "user", username)
+
+
+def update_user(conn: duckdb.DuckDBPyConnection, username: str, *, version: int, name: str | None = None,
+                email: str | None = None, role: str | None = None, actor: str = "cli") -> User:
+    """Change a user's name, email or role, refusing if someone else changed it since `version`."""
+    _validate(username, None, role)
+    with transaction(conn):
+        user = get_user(conn, username)
+        if user is None:
+            raise UserError(f"No user '{username}'")
+        if user.version != version:
+            raise ConflictError(f"User '{username}' was changed by someone else; reload and try again")
+        if role and role != "admin" and user.role == "admin" and _admins_left_after(conn, username) == 0:
+            raise UserError("The last admin must stay admin: make another user admin first")
+        conn.execute(
+            "UPDATE users SET name = ?, email = ?, role = ?, version = version + 1 WHERE username = ? AND version = ?",
+            [name.strip() if name else user.name, user.email if email is None else (email.strip() or None),
+             role or user.role, username, version],
+        )
+        audit(conn, actor, "user.update", "user", username, {"role": role or user.role})
+    return get_user(conn, username)
+
+
+def ensure_first_admin(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """Create user 'admin' with a random password when there are no users; return that password once."""
+    if scalar(conn, "SELECT count(*) FROM users"):
+        return None
+    password = secrets.token_urlsafe(12)
+    try:
+        add_user(conn, "admin", "Administrator", password, role="admin", actor="system")
+    except UserError:
+        return None  # another process created it first
+    return password
+
+
+def announce_first_admin(password: str | None) -> None:
+    """Print the first admin's password in the terminal, the only place it is ever shown."""
+    if password:
+        line = "=" * 64
+        print(f"\n{line}\nCreated the first user.\n  username: admin\n  password: {password}\n"
+              f"Write it down: it is not stored anywhere in clear text.\n"
+              f"Change it with: python -m lib users set-password admin\n{line}\n", flush=True)
+
+
+def credentials(conn: duckdb.DuckDBPyConnection) -> dict:
+    """Return the users in the dict shape streamlit-authenticator expects."""
+    rows = conn.execute("SELECT username, name, email, password_hash, role FROM users").fetchall()
+    return {
+        "usernames": {
+            username: {"name": name, "first_name": name.split(" ")[0], "last_name": " ".join(name.split(" ")[1:]),
+                       "email": email or "", "password": password_hash, "roles": [role]}
+            for username, name, email, password_hash, role in rows
+        }
+    }
+
+
+def cookie_key(path: Path | None = None) -> str:
+    """Return the cookie signing key: ALI_COOKIE_KEY, else a random key kept in a file outside git."""
+    from_env = os.environ.get("ALI_COOKIE_KEY")
+    if from_env:
+        return from_env
+    path = path or get_settings().cookie_key_file
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key

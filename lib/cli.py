@@ -1,0 +1,176 @@
+"""The command line: `python -m lib init|demo|stats|users|import|imports` on the database named by ALI_DB."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from . import auth, db, demo, imports, overview
+from .db import ConflictError
+from .settings import get_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    """Build the argument parser."""
+    parser = argparse.ArgumentParser(prog="python -m lib", description=(
+        "ALI Mentorship dashboard without the browser. The database is ALI_DB "
+        f"(now {get_settings().db_path})."))
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="create or migrate the database; print the first admin's password once")
+    init.add_argument("--demo", action="store_true", help="also load the synthetic demo data when the database is empty")
+
+    demo_p = sub.add_parser("demo", help="generate synthetic Google Forms exports and import them")
+    demo_p.add_argument("--people", type=int, default=None, help="size of the synthetic people pool (default 420)")
+    demo_p.add_argument("--seed", type=int, default=2023)
+    demo_p.add_argument("--out", type=Path, default=None, help="folder for the exports (default data/demo)")
+
+    stats = sub.add_parser("stats", help="headline figures of the database")
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
+
+    users = sub.add_parser("users", help="committee users")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="add a user (password asked, or read from standard input)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument("--role", choices=auth.ROLES, default="committee")
+    add.add_argument("--email")
+    users_sub.add_parser("list", help="list users")
+    remove = users_sub.add_parser("remove", help="remove a user")
+    remove.add_argument("username")
+    setpw = users_sub.add_parser("set-password", help="set a user's password (asked, or read from standard input)")
+    setpw.add_argument("username")
+
+    imp = sub.add_parser("import", help="import a Google Forms export (CSV or XLSX)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--kind", choices=imports.forms.KINDS)
+    imp.add_argument("--cycle", help="program year, e.g. 2025-26 (default: from each row's timestamp)")
+    imp.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD",
+                     help="map a column to a field (repeatable); FIELD empty to ignore the column")
+    imp.add_argument("--sheet", help="XLSX sheet name (default: the first sheet)")
+    imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    imp.add_argument("--json", action="store_true", help="print one JSON object")
+
+    batches = sub.add_parser("imports", help="import history")
+    batches_sub = batches.add_subparsers(dest="imports_command", required=True)
+    batches_sub.add_parser("list", help="list import batches")
+    undo = batches_sub.add_parser("undo", help="undo one import batch")
+    undo.add_argument("batch_id", type=int)
+    return parser
+
+
+def _read_password(prompt: str) -> str:
+    """Ask twice on a terminal; otherwise read one line from standard input."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"{prompt}: ")
+        if first != getpass.getpass("Again: "):
+            raise auth.UserError("The two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _parse_maps(values: list[str]) -> dict[str, str]:
+    """Turn repeated HEADER=FIELD options into a dict (the last '=' separates, headers may hold '=')."""
+    mapping = {}
+    for value in values:
+        if "=" not in value:
+            raise imports.ImportRefused(f"--map needs HEADER=FIELD, got '{value}'")
+        header, target = value.rsplit("=", 1)
+        mapping[header.strip()] = target.strip()
+    return mapping
+
+
+def _print_import(result: imports.ImportResult, as_json: bool) -> None:
+    """Print an import's outcome for people or for scripts."""
+    if as_json:
+        print(json.dumps(result.to_dict(), default=str))
+        return
+    verb = "Checked (dry run)" if result.dry_run else "Imported" if result.batch_id else "Nothing new in"
+    print(f"{verb} {result.file_name}: {imports.forms.KIND_LABELS[result.kind]}, cycle {result.cycle or 'from timestamps'}")
+    print(f"  rows {result.rows}, new {result.new}, updated {result.updated}, unchanged {result.unchanged}, "
+          f"repeat submissions {result.repeats}, new people {result.new_people}")
+    if result.batch_id:
+        print(f"  batch {result.batch_id} (undo: python -m lib imports undo {result.batch_id})")
+    for warning in result.warnings[:20]:
+        print(f"  warning: {warning}")
+    if len(result.warnings) > 20:
+        print(f"  ... and {len(result.warnings) - 20} more warnings")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the process exit code (2 when refused)."""
+    args = _parser().parse_args(argv)
+    conn = db.connect()
+    try:
+        return _run(conn, args)
+    except (auth.UserError, imports.ImportRefused, ConflictError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        conn.close()
+
+
+def _run(conn, args) -> int:
+    """Dispatch a parsed command."""
+    if args.command == "init":
+        auth.announce_first_admin(auth.ensure_first_admin(conn))
+        if args.demo:
+            if db.scalar(conn, "SELECT count(*) FROM import_batches"):
+                print("The database already has data; demo not loaded.")
+            else:
+                demo.load(conn, report=print)
+        print(f"Database ready: {get_settings().db_path}")
+        return 0
+    if args.command == "demo":
+        auth.announce_first_admin(auth.ensure_first_admin(conn))
+        demo.load(conn, people=args.people, seed=args.seed, out_dir=args.out, report=print)
+        return 0
+    if args.command == "stats":
+        figures = overview.stats(conn)
+        if args.json:
+            print(json.dumps(figures, default=str))
+        else:
+            for key, value in figures.items():
+                print(f"{key}: {value}")
+        return 0
+    if args.command == "users":
+        return _users(conn, args)
+    if args.command == "import":
+        result = imports.import_file(conn, args.file, kind=args.kind, cycle=args.cycle, mapping=_parse_maps(args.map),
+                                     dry_run=args.dry_run, actor="cli", sheet=args.sheet)
+        _print_import(result, args.json)
+        if not result.ok:
+            if not args.json:
+                print(f"error: {args.file.name}: {len(result.errors)} problem(s); nothing was imported", file=sys.stderr)
+                for problem in result.errors[:50]:
+                    print(f"  {problem}", file=sys.stderr)
+            return 2
+        return 0
+    if args.command == "imports":
+        if args.imports_command == "list":
+            print(imports.list_batches(conn).to_string(index=False))
+        else:
+            removed = imports.undo_batch(conn, args.batch_id, actor="cli")
+            print(f"Undid batch {args.batch_id}: " + ", ".join(f"{k} {v}" for k, v in removed.items() if v))
+        return 0
+    raise AssertionError(args.command)
+
+
+def _users(conn, args) -> int:
+    """Run a `users` subcommand."""
+    if args.users_command == "list":
+        for user in auth.list_users(conn):
+            print(f"{user.username}\t{user.role}\t{user.name}\t{user.email or ''}")
+    elif args.users_command == "add":
+        password = _read_password(f"Password for {args.username}")
+        user = auth.add_user(conn, args.username, args.name, password, role=args.role, email=args.email)
+        print(f"Added {user.username} ({user.role})")
+    elif args.users_command == "remove":
+        auth.remove_user(conn, args.username)
+        print(f"Removed {args.username}")
+    elif args.users_command == "set-password":
+        auth.set_password(conn, args.username, _read_password(f"New password for {args.username}"))
+        print(f"Password of {args.username} changed")
+    return 0

@@ -1,0 +1,111 @@
+"""The DuckDB file: connecting, numbered migrations and explicit transactions."""
+from __future__ import annotations
+
+import importlib
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from .settings import get_settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.(sql|py)$")
+
+
+class ConflictError(RuntimeError):
+    """Raised when a row changed since it was read (another committee member saved first)."""
+
+
+def connect(path: Path | str | None = None, *, migrate_now: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the database file (creating it and its folder) and bring its schema up to date."""
+    path = Path(path) if path is not None else get_settings().db_path
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(path))
+    if migrate_now:
+        migrate(conn)
+    return conn
+
+
+def migrations() -> list[tuple[int, str, Path]]:
+    """List the migration files in order as (number, name, path)."""
+    found = []
+    for path in sorted(MIGRATIONS_DIR.iterdir()):
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), path))
+    numbers = [n for n, _, _ in found]
+    if len(numbers) != len(set(numbers)):
+        raise RuntimeError(f"Two migrations share a number in {MIGRATIONS_DIR}")
+    return found
+
+
+def applied_migrations(conn: duckdb.DuckDBPyConnection) -> list[int]:
+    """Return the numbers of the migrations recorded in this database."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    return [row[0] for row in conn.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+
+
+def migrate(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations this database has not recorded yet, each in its own transaction."""
+    done = set(applied_migrations(conn))
+    applied = []
+    for number, name, path in migrations():
+        if number in done:
+            continue
+        with transaction(conn):
+            if path.suffix == ".sql":
+                conn.execute(path.read_text(encoding="utf-8"))
+            else:
+                module = importlib.import_module(f"lib.migrations.{path.stem}")
+                module.apply(conn)
+            conn.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
+        applied.append(f"{number:03d}_{name}")
+    return applied
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: all of it is written, or none of it."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def first(rows: list[tuple]) -> tuple | None:
+    """Return the first row of a fully fetched result, or None.
+
+    DuckDB 2 refuses further work on a connection while a result is only partly fetched,
+    so every query is fetched whole and this picks its first row.
+    """
+    return rows[0] if rows else None
+
+
+def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: list | tuple = ()) -> object:
+    """Return the first column of the first row of a parameterised query, or None."""
+    row = first(conn.execute(sql, params).fetchall())
+    return row[0] if row else None
+
+
+def audit(conn: duckdb.DuckDBPyConnection, actor: str, action: str, entity: str | None = None,
+          entity_id: object = None, detail: dict | None = None) -> None:
+    """Record who did what in the audit log (inside the caller's transaction)."""
+    import json
+
+    conn.execute(
+        "INSERT INTO audit_log (actor, action, entity, entity_id, detail) VALUES (?, ?, ?, ?, ?)",
+        [actor, action, entity, None if entity_id is None else str(entity_id),
+         None if detail is None else json.dumps(detail, default=str)],
+    )

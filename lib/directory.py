@@ -1,0 +1,79 @@
+"""The Skills Directory: each person's latest answer per cycle, what is published, search."""
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pandas as pd
+
+from .db import first
+
+# The latest response per person and cycle; earlier ones stay as history.
+LATEST_RESPONSES = """
+    SELECT * FROM survey_responses
+    QUALIFY row_number() OVER (PARTITION BY person_id, cycle ORDER BY submitted_at DESC, id DESC) = 1
+"""
+
+_PUBLISHED = f"""
+    WITH latest AS ({LATEST_RESPONSES}),
+    published AS (SELECT * FROM latest WHERE cycle = ? AND consent),
+    skill_text AS (
+        SELECT ps.response_id,
+               list(s.name ORDER BY s.name) AS skills,
+               lower(string_agg(s.name || ' ' || s.category || ' ' || array_to_string(s.aliases, ' '), ' ')) AS words
+        FROM person_skills ps JOIN skills s ON s.id = ps.skill_id
+        WHERE ps.response_id IN (SELECT id FROM published)
+        GROUP BY ps.response_id)
+    SELECT p.name, pe.email, coalesce(i.name, p.institution_raw) AS institution, i.region, i.county,
+           p.job_title, p.department, p.years_in_profession,
+           coalesce(st.skills, []) AS skills, p.other_skills, p.contact_purposes, p.contact_method,
+           lower(concat_ws(' ', p.name, coalesce(i.name, p.institution_raw), array_to_string(i.aliases, ' '),
+                 p.job_title, p.department, st.words, array_to_string(p.other_skills, ' '), i.region)) AS haystack
+    FROM published p
+    JOIN people pe ON pe.id = p.person_id
+    LEFT JOIN institutions i ON i.id = p.institution_id
+    LEFT JOIN skill_text st ON st.response_id = p.id
+"""
+
+COLUMNS = ["name", "email", "institution", "region", "county", "job_title", "department",
+           "years_in_profession", "skills", "other_skills", "contact_purposes", "contact_method"]
+
+
+def search_terms(text: str | None) -> list[str]:
+    """Split a search box into lowercase terms; quoted phrases stay whole."""
+    if not text:
+        return []
+    return [t.lower() for t in re.findall(r'"([^"]+)"|(\S+)', text) for t in t if t]
+
+
+def published(conn: duckdb.DuckDBPyConnection, cycle: str, search: str | None = None) -> pd.DataFrame:
+    """Return the published directory of a cycle (consenting latest answers), optionally filtered by search terms."""
+    terms = search_terms(search)
+    # One fixed fragment per term; the terms themselves are parameters.
+    where = " AND ".join(["haystack LIKE ?"] * len(terms)) or "true"
+    sql = f"SELECT {', '.join(COLUMNS)} FROM ({_PUBLISHED}) WHERE {where} ORDER BY name, email"
+    return conn.execute(sql, [cycle, *[f"%{t}%" for t in terms]]).df()
+
+
+def counts(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict[str, int]:
+    """Count a cycle's respondents, published members, withheld and lapsed people."""
+    row = first(conn.execute(f"""
+        WITH latest AS ({LATEST_RESPONSES})
+        SELECT count(*) FILTER (WHERE cycle = ?),
+               count(*) FILTER (WHERE cycle = ? AND consent),
+               count(*) FILTER (WHERE cycle = ? AND NOT consent),
+               (SELECT count(DISTINCT person_id) FROM latest l WHERE l.cycle < ?
+                  AND l.person_id NOT IN (SELECT person_id FROM latest WHERE cycle = ?))
+        FROM latest""", [cycle, cycle, cycle, cycle, cycle]).fetchall())
+    return {"respondents": row[0], "published": row[1], "withheld": row[2], "lapsed": row[3]}
+
+
+def coverage(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict[str, int]:
+    """Count distinct skills, institutions and counties among a cycle's published members."""
+    row = first(conn.execute(f"""
+        WITH latest AS ({LATEST_RESPONSES}), published AS (SELECT * FROM latest WHERE cycle = ? AND consent)
+        SELECT (SELECT count(DISTINCT ps.skill_id) FROM person_skills ps WHERE ps.response_id IN (SELECT id FROM published)),
+               count(DISTINCT p.institution_id),
+               count(DISTINCT i.county_fips)
+        FROM published p LEFT JOIN institutions i ON i.id = p.institution_id""", [cycle]).fetchall())
+    return {"skills": row[0], "institutions": row[1], "counties": row[2]}

@@ -1,0 +1,85 @@
+"""Headline figures of a cycle and their trend over all cycles, for the Overview page and `stats`."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from . import cycles, directory, outcomes
+from .db import first, scalar
+
+
+def headline(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict:
+    """Return the headline figures of one cycle."""
+    members = directory.counts(conn, cycle)
+    cover = directory.coverage(conn, cycle)
+    apps = first(conn.execute("""
+        WITH latest AS (SELECT * FROM applications WHERE cycle = ?
+            QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY submitted_at DESC, id DESC) = 1)
+        SELECT count(*), count(*) FILTER (WHERE eligible AND NOT late), count(*) FILTER (WHERE late)
+        FROM latest""", [cycle]).fetchall())
+    circles = scalar(conn, """SELECT count(*) FROM circles c JOIN circle_drafts d ON d.id = c.draft_id
+                              WHERE d.cycle = ? AND d.status = 'final'""", [cycle])
+    participants = scalar(conn, """SELECT count(DISTINCT m.person_id) FROM circle_members m
+                                   JOIN circles c ON c.id = m.circle_id JOIN circle_drafts d ON d.id = c.draft_id
+                                   WHERE d.cycle = ? AND d.status = 'final'""", [cycle])
+    return {
+        "cycle": cycle,
+        "directory_published": members["published"],
+        "respondents": members["respondents"],
+        "withheld": members["withheld"],
+        "lapsed": members["lapsed"],
+        "skills_covered": cover["skills"],
+        "institutions_covered": cover["institutions"],
+        "counties_covered": cover["counties"],
+        "applicants": apps[0],
+        "eligible_on_time": apps[1],
+        "late": apps[2],
+        "circles": circles,
+        "participants": participants,
+        "attendance": outcomes.attendance_rate(conn, cycle),
+        "participate_again": outcomes.n_of_n(conn, cycle, "participate_again"),
+        "met_goals": outcomes.n_of_n(conn, cycle, "met_goals"),
+    }
+
+
+def trend(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return one row of headline numbers per cycle, oldest first, for sparklines."""
+    rows = []
+    for name in cycles.all_cycles(conn):
+        figures = headline(conn, name)
+        again = figures["participate_again"]
+        rows.append({
+            "cycle": name,
+            "directory_published": figures["directory_published"],
+            "skills_covered": figures["skills_covered"],
+            "institutions_covered": figures["institutions_covered"],
+            "counties_covered": figures["counties_covered"],
+            "applicants": figures["applicants"],
+            "circles": figures["circles"],
+            "attendance_rate": figures["attendance"]["rate"],
+            "participate_again_share": again["yes"] / again["responses"] if again["responses"] else None,
+        })
+    return pd.DataFrame(rows)
+
+
+def stats(conn: duckdb.DuckDBPyConnection) -> dict:
+    """Return the database summary printed by `python -m lib stats`."""
+    names = cycles.all_cycles(conn)
+    current = cycles.current(conn)
+    per_cycle = {name: headline(conn, name) for name in names}
+    return {
+        "people": scalar(conn, "SELECT count(*) FROM people"),
+        "current_cycle": current,
+        "directory_published": per_cycle[current]["directory_published"] if current else 0,
+        "skills": scalar(conn, "SELECT count(*) FROM skills WHERE NOT proposed"),
+        "institutions": scalar(conn, "SELECT count(*) FROM institutions"),
+        "counties": scalar(conn, "SELECT count(*) FROM counties"),
+        "users": scalar(conn, "SELECT count(*) FROM users"),
+        "cycles": names,
+        "applications": {name: per_cycle[name]["applicants"] for name in names},
+        "circles": {name: per_cycle[name]["circles"] for name in names},
+        "outcome_responses": {name: per_cycle[name]["participate_again"]["responses"] for name in names},
+        "would_participate_again": {
+            name: {"yes": per_cycle[name]["participate_again"]["yes"],
+                   "of": per_cycle[name]["participate_again"]["responses"]} for name in names},
+    }

@@ -1,0 +1,57 @@
+"""Typed settings of the dashboard, each overridable by an environment variable."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env_path(name: str, default: Path) -> Path:
+    """Return a path from the environment, relative paths resolved against the project root."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (Path.cwd() / path).resolve()
+
+
+def _env_float(name: str, default: float) -> float:
+    """Return a float from the environment, failing loudly on a malformed value."""
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ValueError(f"Setting {name}={value!r} is not a number") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that varies between installations; read once per process."""
+
+    db_path: Path = field(default_factory=lambda: _env_path("ALI_DB", ROOT / "data" / "ali.duckdb"))
+    demo_dir: Path = field(default_factory=lambda: _env_path("ALI_DEMO_DIR", ROOT / "data" / "demo"))
+    reference_dir: Path = ROOT / "data" / "reference"
+    # Kept beside the database so each database has its own key, and outside git.
+    cookie_key_file: Path = field(
+        default_factory=lambda: _env_path("ALI_COOKIE_KEY_FILE", _env_path("ALI_DB", ROOT / "data" / "ali.duckdb").parent / ".cookie_key")
+    )
+    cookie_name: str = field(default_factory=lambda: os.environ.get("ALI_COOKIE_NAME", "ali_mentorship_auth"))
+    cookie_expiry_days: float = field(default_factory=lambda: _env_float("ALI_COOKIE_EXPIRY_DAYS", 7.0))
+    # streamlit-authenticator sleeps before reading its cookie; with st.context.cookies it need not.
+    login_sleep_seconds: float = field(default_factory=lambda: _env_float("ALI_LOGIN_SLEEP", 0.0))
+    circle_min: int = 4
+    circle_max: int = 6
+    eligible_months: int = 36
+    # Outcome breakdowns with fewer responses than this are suppressed (small numbers identify people).
+    suppress_below: int = 3
+    deadline_month: int = 10
+    deadline_day: int = 1
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment now (tests change it between calls)."""
+    return Settings()

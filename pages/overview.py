@@ -1,0 +1,108 @@
+"""Overview: the selected program year's headline figures, each with its trend over the years."""
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from ui import cache, session
+
+session.require_committee()
+cycle = session.selected_cycle()
+st.title("Overview")
+st.caption("Headline figures of the program year chosen in the sidebar; the small line under each shows every "
+           "year so far, the arrow the change since the year before.")
+if cycle is None:
+    st.info("The database is empty. Import a Skills Directory Survey to begin.")
+    st.stop()
+
+conn = cache.cursor()
+version = cache.data_version(conn)
+figures = cache.headline(cycle, version)
+trend = cache.trend(version)
+upto = trend[trend["cycle"] <= cycle]
+previous = upto.iloc[-2] if len(upto) >= 2 else None
+
+
+def metric(column, label: str, value, key: str, help_text: str, fmt=lambda v: f"{v:,}") -> None:
+    """Draw one headline number with its change since last year and a sparkline of all years."""
+    series = upto[key].dropna()
+    delta = None
+    if previous is not None and pd.notna(previous[key]) and value is not None:
+        change = value - previous[key]
+        delta = fmt(change) if key != "attendance_rate" and key != "participate_again_share" else f"{change * 100:+.0f} pts"
+        if isinstance(change, (int, float)) and change > 0 and not delta.startswith("+"):
+            delta = "+" + delta
+    column.metric(label, "—" if value is None else fmt(value), delta=delta, help=help_text, border=True,
+                  chart_data=series.tolist() if len(series) > 1 else None, chart_type="line")
+
+
+st.subheader(f"Skills Directory {cycle}")
+a, b, c, d = st.columns(4)
+metric(a, "Members in the directory", figures["directory_published"], "directory_published",
+       f"Latest answer of each respondent in {cycle} with consent to publish. {figures['respondents']} answered; "
+       f"{figures['withheld']} did not consent; {figures['lapsed']} answered an earlier year but not this one.")
+metric(b, "Skills covered", figures["skills_covered"], "skills_covered",
+       "Distinct taxonomy skills offered by published members.")
+metric(c, "Institutions", figures["institutions_covered"], "institutions_covered",
+       "Institutions with at least one published member.")
+metric(d, "Counties", figures["counties_covered"], "counties_covered",
+       "Indiana counties (of 92) with at least one published member's institution.")
+
+st.subheader(f"Peer Mentorship Circles {cycle}")
+e, f, g, h = st.columns(4)
+metric(e, "Applicants", figures["applicants"], "applicants",
+       f"Latest application per person. {figures['eligible_on_time']} eligible and on time, {figures['late']} late.")
+metric(f, "Circles", figures["circles"], "circles", f"Final circles; {figures['participants']} participants.")
+rate = figures["attendance"]["rate"]
+metric(g, "Attendance", rate, "attendance_rate",
+       f"{figures['attendance']['present']} present of {figures['attendance']['recorded']} recorded member-meetings.",
+       fmt=lambda v: f"{v:.0%}")
+again = figures["participate_again"]
+with h:
+    share = again["yes"] / again["responses"] if again["responses"] else None
+    interval = (f"95% Wilson interval {again['low']:.0%}–{again['high']:.0%}" if again["responses"]
+                else "No end-of-year responses yet")
+    st.metric("Would participate again", f"{again['yes']} of {again['responses']}" if again["responses"] else "—",
+              delta=None, help=f"{interval}. Small cohorts say little: the interval shows how little.", border=True,
+              chart_data=upto["participate_again_share"].dropna().tolist() if upto["participate_again_share"].notna().sum() > 1 else None)
+    st.caption(interval)
+
+st.divider()
+left, right = st.columns(2)
+with left:
+    st.markdown("**Directory members by program year**")
+    chart = alt.Chart(trend).mark_bar(color="#2E6F73").encode(
+        x=alt.X("cycle:N", title="Program year"),
+        y=alt.Y("directory_published:Q", title="Published members"),
+        opacity=alt.condition(alt.datum.cycle == cycle, alt.value(1.0), alt.value(0.45)),
+        tooltip=[alt.Tooltip("cycle:N", title="Year"), alt.Tooltip("directory_published:Q", title="Members"),
+                 alt.Tooltip("institutions_covered:Q", title="Institutions"),
+                 alt.Tooltip("skills_covered:Q", title="Skills")],
+    ).properties(height=260)
+    st.altair_chart(chart, width="stretch")
+with right:
+    st.markdown("**End-of-year outcomes, share answering Yes (95% interval)**")
+    rows = []
+    for name in trend["cycle"]:
+        year = cache.headline(name, version)
+        for key in ("participate_again", "met_goals"):
+            answer = year[key]
+            if answer["responses"]:
+                rows.append({"cycle": name, "question": answer["label"], "share": answer["yes"] / answer["responses"],
+                             "low": answer["low"], "high": answer["high"],
+                             "n of N": f"{answer['yes']} of {answer['responses']}"})
+    outcomes = pd.DataFrame(rows)
+    if outcomes.empty:
+        st.info("No end-of-year survey imported yet.")
+    else:
+        base = alt.Chart(outcomes).encode(
+            x=alt.X("cycle:N", title="Program year"),
+            color=alt.Color("question:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical"),
+                            scale=alt.Scale(range=["#2E6F73", "#C9A227"])),
+            xOffset="question:N")
+        bars = base.mark_rule(strokeWidth=2).encode(y=alt.Y("low:Q", title="Share Yes", axis=alt.Axis(format="%"),
+                                                            scale=alt.Scale(domain=[0, 1])), y2="high:Q")
+        points = base.mark_point(filled=True, size=80).encode(
+            y="share:Q", tooltip=["cycle", "question", "n of N",
+                                  alt.Tooltip("low:Q", format=".0%", title="95% low"),
+                                  alt.Tooltip("high:Q", format=".0%", title="95% high")])
+        st.altair_chart((bars + points).properties(height=260), width="stretch")

@@ -1,0 +1,1 @@
+"""The Streamlit side of the dashboard: caching and the session (login, sidebar). lib/ never imports it."""

@@ -1,0 +1,49 @@
+"""The one place Streamlit caching is used: the process-wide connection and cached reads."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from lib import auth, db, directory, overview
+
+
+@st.cache_resource(show_spinner="Opening the database")
+def connection() -> duckdb.DuckDBPyConnection:
+    """Open the database once per process; create the first admin if there are no users."""
+    conn = db.connect()
+    auth.announce_first_admin(auth.ensure_first_admin(conn))
+    return conn
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """Return a cursor for this script run (DuckDB cursors are per thread)."""
+    return connection().cursor()
+
+
+def data_version(conn: duckdb.DuckDBPyConnection) -> int:
+    """Return a number that grows with every write, so cached reads refresh after changes."""
+    return db.scalar(conn, "SELECT coalesce(max(id), 0) FROM audit_log") or 0
+
+
+@st.cache_data(show_spinner="Counting", max_entries=64)
+def headline(cycle: str, version: int) -> dict:
+    """Cached headline figures of a cycle."""
+    return overview.headline(cursor(), cycle)
+
+
+@st.cache_data(show_spinner="Computing trends", max_entries=16)
+def trend(version: int) -> pd.DataFrame:
+    """Cached per-cycle trend table."""
+    return overview.trend(cursor())
+
+
+@st.cache_data(show_spinner="Searching the directory", max_entries=128)
+def published(cycle: str, search: str, version: int) -> pd.DataFrame:
+    """Cached published directory of a cycle for one search text."""
+    return directory.published(cursor(), cycle, search)
+
+
+def clear() -> None:
+    """Forget cached reads (after a write in this process)."""
+    st.cache_data.clear()

@@ -71,6 +71,12 @@ def add_user(conn: duckdb.DuckDBPyConnection, username: str, name: str, password
     return get_user(conn, username)
 
 
+def verify_user(conn: duckdb.DuckDBPyConnection, username: str, password: str) -> bool:
+    """Tell whether a username and password match a stored user."""
+    row = first(conn.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchall())
+    return bool(row) and check_password(password, row[0])
+
+
 def get_user(conn: duckdb.DuckDBPyConnection, username: str) -> User | None:
     """Return one user, or None."""
     row = first(conn.execute(

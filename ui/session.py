@@ -120,6 +120,8 @@ def sidebar(who: Viewer) -> None:
         if who.is_committee:
             st.divider()
             st.markdown(f"Logged in as **{who.name}**  \n`{who.username}` · {who.role}")
-            st.session_state["_authenticator"].logout("Log out", location="sidebar", key="logout")
-            if not st.session_state.get("authentication_status"):
-                st.rerun()
+            st.session_state["_authenticator"].logout("Log out", location="sidebar", key="logout_button")
+    if who.is_committee and not st.session_state.get("authentication_status"):
+        # Logged out just now: the browser deletes the cookie, then reruns the app as a visitor.
+        st.info("You are logged out.", icon=":material/logout:")
+        st.stop()

@@ -43,16 +43,46 @@ def search_terms(text: str | None) -> list[str]:
     """Split a search box into lowercase terms; quoted phrases stay whole."""
     if not text:
         return []
-    return [t.lower() for t in re.findall(r'"([^"]+)"|(\S+)', text) for t in t if t]
+    found = [t.strip().lower() for t in re.findall(r'"([^"]+)"|([^\s"]+)', text) for t in t]
+    return [t for t in found if t]
+
+
+def skill_phrases(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Map every lowercased skill name and alias to its skill."""
+    phrases: dict[str, str] = {}
+    for name, aliases in conn.execute("SELECT name, aliases FROM skills WHERE NOT proposed").fetchall():
+        for phrase in [name, *(aliases or [])]:
+            phrases.setdefault(phrase.lower(), name)
+    return phrases
+
+
+def parse_search(conn: duckdb.DuckDBPyConnection, text: str | None) -> tuple[dict[str, str], list[str]]:
+    """Split a search into skills named by name or alias ({phrase: skill}) and the remaining words."""
+    remaining = (text or "").lower()
+    skills: dict[str, str] = {}
+    # Longest phrases first, so 'information literacy instruction' wins over 'library instruction'.
+    for phrase, skill in sorted(skill_phrases(conn).items(), key=lambda item: -len(item[0])):
+        pattern = r"(?<![\w])" + re.escape(phrase) + r"(?![\w])"
+        if re.search(pattern, remaining):
+            skills.setdefault(phrase, skill)
+            remaining = re.sub(pattern, " ", remaining)
+    return skills, search_terms(remaining)
 
 
 def published(conn: duckdb.DuckDBPyConnection, cycle: str, search: str | None = None) -> pd.DataFrame:
-    """Return the published directory of a cycle (consenting latest answers), optionally filtered by search terms."""
-    terms = search_terms(search)
-    # One fixed fragment per term; the terms themselves are parameters.
-    where = " AND ".join(["haystack LIKE ?"] * len(terms)) or "true"
+    """Return the published directory of a cycle (consenting latest answers), optionally filtered by a search."""
+    skills, terms = parse_search(conn, search)
+    conditions, params = [], [cycle]
+    # One fixed fragment per skill or word; the values themselves are parameters.
+    for phrase, skill in skills.items():
+        conditions.append("(list_contains(skills, ?) OR regexp_matches(haystack, ?))")
+        params += [skill, r"\b" + re.escape(phrase) + r"\b"]
+    for term in terms:
+        conditions.append("regexp_matches(haystack, ?)")
+        params.append(r"\b" + re.escape(term))
+    where = " AND ".join(conditions) or "true"
     sql = f"SELECT {', '.join(COLUMNS)} FROM ({_PUBLISHED}) WHERE {where} ORDER BY name, email"
-    return conn.execute(sql, [cycle, *[f"%{t}%" for t in terms]]).df()
+    return conn.execute(sql, params).df()
 
 
 def counts(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict[str, int]:

@@ -6,14 +6,20 @@ import pandas as pd
 import streamlit as st
 
 from lib import auth, db, directory, overview
+from lib.settings import get_settings
 
 
 @st.cache_resource(show_spinner="Opening the database")
-def connection() -> duckdb.DuckDBPyConnection:
-    """Open the database once per process; create the first admin if there are no users."""
-    conn = db.connect()
+def _open(path: str) -> duckdb.DuckDBPyConnection:
+    """Open one database file once per process; create the first admin if it has no users."""
+    conn = db.connect(path)
     auth.announce_first_admin(auth.ensure_first_admin(conn))
     return conn
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """Return the process-wide connection to the database named by the settings (ALI_DB)."""
+    return _open(str(get_settings().db_path))
 
 
 def cursor() -> duckdb.DuckDBPyConnection:

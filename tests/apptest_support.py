@@ -1,0 +1,69 @@
+"""Helpers for AppTest page tests: the real router, logged in or not."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import PASSWORD
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def use_navigation_only(monkeypatch) -> None:
+    """Make AppTest route like the server does.
+
+    AppTest re-detects the legacy pages/ folder before every run and would then run a page file
+    without app.py; a running server turns that legacy mode off at the first st.navigation call.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def app(logged_in_as: str | None = None, role_name: str | None = None) -> AppTest:
+    """Return an AppTest of the whole app, run once, optionally logged in as a demo user."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    if logged_in_as:
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = logged_in_as
+        at.session_state["name"] = logged_in_as.title()
+        at.session_state["logout"] = None
+    at.run()
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Switch to a page file (e.g. 'pages/overview.py') and run it."""
+    at.switch_page(page)
+    return at.run()
+
+
+def button(at: AppTest, label: str):
+    """Return the first button (form submit buttons included) with this label."""
+    for candidate in at.button:
+        if candidate.label == label:
+            return candidate
+    raise AssertionError(f"no button {label!r}; buttons: {[b.label for b in at.button]}")
+
+
+def log_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
+    """Fill and submit the login form on the account page."""
+    open_page(at, "pages/account.py")
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    button(at, "Log in").click()
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """Return all markdown, caption, title and metric text of the last run, for loose assertions."""
+    parts = [e.value for e in [*at.title, *at.header, *at.subheader, *at.markdown, *at.caption]]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [e.value for e in [*at.error, *at.info, *at.success, *at.warning]]
+    return "\n".join(str(p) for p in parts)

@@ -1,0 +1,169 @@
+"""Shared by tests/test_browser.py and scripts/screenshots.py: start the real app, drive Debian's Chromium.
+
+Nothing here downloads a browser: Playwright is pointed at /usr/bin/chromium (never `playwright install`).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_MISSING = "Debian's Chromium is not installed at /usr/bin/chromium: apt-get install -y chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+# Generous: CI is a 2-core machine, and the first run of each page warms caches and imports.
+TIMEOUT_MS = 30_000
+EXCEPTION = '[data-testid="stException"]'
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_env(db_path: Path, demo_dir: Path, cookie_key: str = "browser-test-cookie-key-not-secret") -> dict[str, str]:
+    """Return the environment of an app process on this database (built explicitly, not from fixtures)."""
+    env = dict(os.environ)
+    env.update({
+        "ALI_DB": str(db_path),
+        "ALI_DEMO_DIR": str(demo_dir),
+        "ALI_COOKIE_KEY": cookie_key,
+        "ALI_LOGIN_SLEEP": "0",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+@dataclass
+class AppServer:
+    """A `streamlit run app.py` process on a free port, its output kept in a log file."""
+
+    process: subprocess.Popen
+    port: int
+    log_path: Path
+    _log: object = field(repr=False, default=None)
+
+    @property
+    def base_url(self) -> str:
+        """The app's address, without a trailing slash."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        """Everything the server printed so far."""
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """Terminate the server (kill it if it lingers)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def start_app(env: dict[str, str], log_dir: Path | None = None, timeout: float = 60.0) -> AppServer:
+    """Start the app and wait until /_stcore/health answers "ok"; raise with the server output if it fails."""
+    port = free_port()
+    log_dir = Path(log_dir or tempfile.mkdtemp(prefix="ali-app-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"streamlit-{port}.log"
+    log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed by AppServer.stop
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    )
+    server = AppServer(process, port, log_path, log)
+    try:
+        wait_healthy(server, timeout)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def wait_healthy(server: AppServer, timeout: float = 60.0) -> None:
+    """Poll the health endpoint until it says "ok"."""
+    url = f"{server.base_url}/_stcore/health"
+    deadline = time.monotonic() + timeout
+    last_error = "no answer"
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {server.process.returncode} before it was healthy:\n"
+                               f"{server.output()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                body = response.read().decode("utf-8", "replace").strip()
+                if response.status == 200 and body == "ok":
+                    return
+                last_error = f"HTTP {response.status}: {body[:200]}"
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+            last_error = repr(exc)
+        time.sleep(0.25)
+    raise RuntimeError(f"streamlit did not answer {url} within {timeout:.0f} s ({last_error}):\n{server.output()}")
+
+
+def launch_chromium(playwright):
+    """Launch Debian's Chromium through Playwright (headless)."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+def new_context(browser):
+    """A fresh browser context (no cookies) with the standard viewport."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def wait_until_idle(page, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until the app has rendered and no script run is in progress."""
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=timeout)
+    # The status widget shows "Running..." while a script run is in progress.
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=timeout)
+
+
+def sidebar_link(page, title: str):
+    """The sidebar navigation link of a page, by its title."""
+    return page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title)
+
+
+def login(page, base_url: str, username: str, password: str, timeout: int = TIMEOUT_MS) -> None:
+    """Log in through the form on /account and wait for the Overview."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/account")
+    expect(page.get_by_role("heading", name="Committee login")).to_be_visible(timeout=timeout)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=timeout)

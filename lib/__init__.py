@@ -1,0 +1,1 @@
+"""The core of the ALI Mentorship dashboard: data, rules and jobs, free of any user interface."""

@@ -35,7 +35,7 @@ class User:
 
 def hash_password(password: str) -> str:
     """Return the bcrypt hash of a password."""
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=get_settings().bcrypt_rounds)).decode("ascii")
 
 
 def check_password(password: str, hashed: str) -> bool:

@@ -102,7 +102,11 @@ def _print_import(result: imports.ImportResult, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the process exit code (2 when refused)."""
     args = _parser().parse_args(argv)
-    conn = db.connect()
+    try:
+        conn = db.connect()
+    except db.DatabaseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         return _run(conn, args)
     except (auth.UserError, imports.ImportRefused, ConflictError, ValueError) as exc:

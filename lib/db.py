@@ -15,6 +15,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.(sql|py)$")
 
 
+class DatabaseBusy(RuntimeError):
+    """Raised when another process (usually the running dashboard) holds the database file."""
+
+
 class ConflictError(RuntimeError):
     """Raised when a row changed since it was read (another committee member saved first)."""
 
@@ -24,7 +28,16 @@ def connect(path: Path | str | None = None, *, migrate_now: bool = True) -> duck
     path = Path(path) if path is not None else get_settings().db_path
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
-    conn = duckdb.connect(str(path))
+    try:
+        conn = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        # DuckDB lets one process write a file; the dashboard keeps it open while it runs.
+        raise DatabaseBusy(
+            f"The database {path} is in use by another program (usually the running dashboard). "
+            "Stop it, or do this from the dashboard, or point ALI_DB at another file."
+        ) from exc
     if migrate_now:
         migrate(conn)
     return conn

@@ -797,15 +797,15 @@ def undo_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, actor: str = "cli
         if later:
             raise ImportRefused(f"Import batch {later} changed attendance that batch {batch_id} wrote: undo {later} first")
 
-        def run(label: str, sql: str, params: list) -> None:
+        def _delete(label: str, sql: str, params: list) -> None:
             removed[label] = removed.get(label, 0) + (first(conn.execute(sql, params).fetchall())[0] or 0)
 
-        run("person_skills", "DELETE FROM person_skills WHERE response_id IN"
+        _delete("person_skills", "DELETE FROM person_skills WHERE response_id IN"
             " (SELECT id FROM survey_responses WHERE batch_id = ?)", [batch_id])
-        run("survey_responses", "DELETE FROM survey_responses WHERE batch_id = ?", [batch_id])
-        run("applications", "DELETE FROM applications WHERE batch_id = ?", [batch_id])
-        run("outcome_responses", "DELETE FROM outcome_responses WHERE batch_id = ?", [batch_id])
-        run("attendance", "DELETE FROM attendance WHERE batch_id = ? AND previous_status IS NULL", [batch_id])
+        _delete("survey_responses", "DELETE FROM survey_responses WHERE batch_id = ?", [batch_id])
+        _delete("applications", "DELETE FROM applications WHERE batch_id = ?", [batch_id])
+        _delete("outcome_responses", "DELETE FROM outcome_responses WHERE batch_id = ?", [batch_id])
+        _delete("attendance", "DELETE FROM attendance WHERE batch_id = ? AND previous_status IS NULL", [batch_id])
         # Attendance this batch changed goes back to what it replaced.
         conn.execute("""UPDATE attendance SET status = previous_status, batch_id = previous_batch_id,
                             previous_status = NULL, previous_batch_id = NULL WHERE batch_id = ?""", [batch_id])
@@ -813,14 +813,14 @@ def undo_batch(conn: duckdb.DuckDBPyConnection, batch_id: int, actor: str = "cli
             WHERE status = 'placed' AND (cycle, person_id) IN (SELECT (c.cycle, m.person_id) FROM circle_members m
             JOIN circles c ON c.id = m.circle_id JOIN circle_drafts d ON d.id = c.draft_id WHERE d.batch_id = ?)""",
                      [batch_id])
-        run("circle_members", "DELETE FROM circle_members WHERE circle_id IN (SELECT c.id FROM circles c"
+        _delete("circle_members", "DELETE FROM circle_members WHERE circle_id IN (SELECT c.id FROM circles c"
             " JOIN circle_drafts d ON d.id = c.draft_id WHERE d.batch_id = ?)", [batch_id])
-        run("meetings", "DELETE FROM meetings WHERE circle_id IN (SELECT c.id FROM circles c"
+        _delete("meetings", "DELETE FROM meetings WHERE circle_id IN (SELECT c.id FROM circles c"
             " JOIN circle_drafts d ON d.id = c.draft_id WHERE d.batch_id = ?)", [batch_id])
-        run("circles", "DELETE FROM circles WHERE draft_id IN (SELECT id FROM circle_drafts WHERE batch_id = ?)",
+        _delete("circles", "DELETE FROM circles WHERE draft_id IN (SELECT id FROM circle_drafts WHERE batch_id = ?)",
             [batch_id])
-        run("circle_drafts", "DELETE FROM circle_drafts WHERE batch_id = ?", [batch_id])
-        run("people", """DELETE FROM people WHERE batch_id = ?
+        _delete("circle_drafts", "DELETE FROM circle_drafts WHERE batch_id = ?", [batch_id])
+        _delete("people", """DELETE FROM people WHERE batch_id = ?
             AND id NOT IN (SELECT person_id FROM survey_responses) AND id NOT IN (SELECT person_id FROM applications)
             AND id NOT IN (SELECT person_id FROM circle_members)
             AND id NOT IN (SELECT person_id FROM outcome_responses WHERE person_id IS NOT NULL)

@@ -43,6 +43,8 @@ class Settings:
     cookie_expiry_days: float = field(default_factory=lambda: _env_float("ALI_COOKIE_EXPIRY_DAYS", 7.0))
     # streamlit-authenticator sleeps before reading its cookie; with st.context.cookies it need not.
     login_sleep_seconds: float = field(default_factory=lambda: _env_float("ALI_LOGIN_SLEEP", 0.0))
+    # bcrypt work factor; tests lower it because hashing is deliberately slow.
+    bcrypt_rounds: int = field(default_factory=lambda: int(_env_float("ALI_BCRYPT_ROUNDS", 12)))
     circle_min: int = 4
     circle_max: int = 6
     eligible_months: int = 36

@@ -143,15 +143,6 @@ def new_context(browser):
     return context
 
 
-def wait_until_idle(page, timeout: int = TIMEOUT_MS) -> None:
-    """Wait until the app has rendered and no script run is in progress."""
-    from playwright.sync_api import expect
-
-    expect(page.locator('[data-testid="stApp"]')).to_be_visible(timeout=timeout)
-    # The status widget shows "Running..." while a script run is in progress.
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=timeout)
-
-
 def sidebar_link(page, title: str):
     """The sidebar navigation link of a page, by its title."""
     return page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title)
@@ -166,4 +157,58 @@ def login(page, base_url: str, username: str, password: str, timeout: int = TIME
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    # The login cookie is written by a component iframe, which then reruns the app onto the Overview.
     expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=timeout)
+    wait_for_cookie(page.context, present=True, timeout=timeout)
+
+
+def cookie_name() -> str:
+    """The name of the login cookie (ALI_COOKIE_NAME or the default of lib.settings)."""
+    from lib.settings import get_settings
+
+    return get_settings().cookie_name
+
+
+def has_login_cookie(context) -> bool:
+    """Tell whether the browser context holds the login cookie."""
+    name = cookie_name()
+    return any(cookie["name"] == name for cookie in context.cookies())
+
+
+def wait_for_cookie(context, present: bool, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until the login cookie is stored (present=True) or deleted (present=False) by the browser."""
+    deadline = time.monotonic() + timeout / 1000
+    while has_login_cookie(context) != present:
+        if time.monotonic() > deadline:
+            state = "stored" if present else "deleted"
+            raise AssertionError(f"the login cookie {cookie_name()!r} was not {state} within {timeout / 1000:.0f} s")
+        time.sleep(0.1)
+
+
+def warm_up(browser, base_url: str, timeout: int = TIMEOUT_MS) -> None:
+    """Open the main page once so app.py runs and calls st.navigation.
+
+    Streamlit treats a folder named pages/ beside app.py as a "pages directory" app until the first
+    st.navigation call in the process; until then a deep link such as /admin runs pages/admin.py directly,
+    without app.py (see test_cold_server_deep_links). Tests other than that one want the steady state.
+    """
+    from playwright.sync_api import expect
+
+    context = new_context(browser)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/")
+        expect(page.get_by_role("heading", name="ALI Skills Directory")).to_be_visible(timeout=timeout)
+        expect(sidebar_link(page, "Committee login")).to_be_visible(timeout=timeout)
+    finally:
+        context.close()
+
+
+def wait_for_charts(page, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until every Vega chart on the page has drawn its canvas or svg."""
+    from playwright.sync_api import expect
+
+    charts = page.locator(".vega-embed")
+    expect(charts.first).to_be_visible(timeout=timeout)
+    for chart in charts.all():
+        expect(chart.locator("canvas, svg").first).to_be_visible(timeout=timeout)

@@ -20,11 +20,21 @@ def _isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("ALI_DEMO_DIR", str(tmp_path / "demo"))
     monkeypatch.setenv("ALI_COOKIE_KEY", "test-cookie-key-not-secret")
     monkeypatch.setenv("ALI_LOGIN_SLEEP", "0")
+    monkeypatch.setenv("ALI_BCRYPT_ROUNDS", "4")
+
+
+@pytest.fixture(scope="session")
+def empty_db_file(tmp_path_factory) -> Path:
+    """A freshly migrated database, built once and copied by each test that needs one."""
+    path = tmp_path_factory.mktemp("empty") / "empty.duckdb"
+    db.connect(path).close()
+    return path
 
 
 @pytest.fixture
-def conn(tmp_path):
+def conn(empty_db_file, tmp_path):
     """A migrated, empty database in a temporary file."""
+    shutil.copy(empty_db_file, tmp_path / "test.duckdb")
     connection = db.connect(tmp_path / "test.duckdb")
     yield connection
     connection.close()
@@ -33,6 +43,7 @@ def conn(tmp_path):
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory) -> Path:
     """A database file with the demo loaded and two users, built once per test run."""
+    os.environ.setdefault("ALI_BCRYPT_ROUNDS", "4")
     folder = tmp_path_factory.mktemp("demo")
     path = folder / "demo.duckdb"
     connection = db.connect(path)

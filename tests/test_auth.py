@@ -1,0 +1,94 @@
+"""Committee users, roles, the first admin and the cookie key."""
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from lib import auth
+from lib.db import ConflictError
+
+
+def test_first_admin_is_created_once_with_a_random_password(conn):
+    password = auth.ensure_first_admin(conn)
+    assert password and len(password) >= 12
+    assert auth.verify_user(conn, "admin", password)
+    assert auth.get_user(conn, "admin").role == "admin"
+    assert auth.ensure_first_admin(conn) is None
+    assert auth.ensure_first_admin(conn) is None
+    stored = conn.execute("SELECT password_hash FROM users").fetchall()[0][0]
+    assert password not in stored and stored.startswith("$2")
+
+
+def test_add_list_and_verify(conn):
+    auth.add_user(conn, "Casey", "Casey Chair", "long-enough-pw", role="admin", email="c@x.edu")
+    auth.add_user(conn, "morgan", "Morgan Member", "long-enough-pw")
+    assert [(u.username, u.role) for u in auth.list_users(conn)] == [("casey", "admin"), ("morgan", "committee")]
+    assert auth.verify_user(conn, "casey", "long-enough-pw")
+    assert not auth.verify_user(conn, "casey", "wrong-password")
+    assert not auth.verify_user(conn, "nobody", "long-enough-pw")
+
+
+@pytest.mark.parametrize("username, password, role, message", [
+    ("x", "long-enough-pw", "committee", "username"),
+    ("bad name", "long-enough-pw", "committee", "username"),
+    ("ok", "short", "committee", "at least 10"),
+    ("ok", "long-enough-pw", "chair", "Role must be"),
+])
+def test_bad_users_are_refused_with_a_reason(conn, username, password, role, message):
+    with pytest.raises(auth.UserError, match=message):
+        auth.add_user(conn, username, "Name", password, role=role)
+    assert auth.list_users(conn) == []
+
+
+def test_duplicate_username_is_refused(conn):
+    auth.add_user(conn, "casey", "Casey", "long-enough-pw")
+    with pytest.raises(auth.UserError, match="already exists"):
+        auth.add_user(conn, "casey", "Other", "long-enough-pw")
+
+
+def test_the_last_admin_stays(conn):
+    auth.add_user(conn, "casey", "Casey", "long-enough-pw", role="admin")
+    auth.add_user(conn, "morgan", "Morgan", "long-enough-pw")
+    with pytest.raises(auth.UserError, match="last admin"):
+        auth.remove_user(conn, "casey")
+    with pytest.raises(auth.UserError, match="last admin"):
+        auth.update_user(conn, "casey", version=1, role="committee")
+    auth.remove_user(conn, "morgan")
+    assert [u.username for u in auth.list_users(conn)] == ["casey"]
+
+
+def test_concurrent_edits_do_not_overwrite_each_other(conn):
+    auth.add_user(conn, "casey", "Casey", "long-enough-pw", role="admin")
+    auth.add_user(conn, "morgan", "Morgan", "long-enough-pw")
+    seen_by_both = auth.get_user(conn, "morgan").version
+    auth.update_user(conn, "morgan", version=seen_by_both, name="Morgan M.")
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        auth.update_user(conn, "morgan", version=seen_by_both, role="admin")
+    assert auth.get_user(conn, "morgan").role == "committee"
+    assert auth.get_user(conn, "morgan").name == "Morgan M."
+
+
+def test_every_change_is_audited(conn):
+    auth.add_user(conn, "casey", "Casey", "long-enough-pw", role="admin", actor="tester")
+    auth.set_password(conn, "casey", "another-long-pw", actor="tester")
+    actions = [row[0] for row in conn.execute("SELECT action FROM audit_log WHERE actor = 'tester' ORDER BY id").fetchall()]
+    assert actions == ["user.add", "user.set_password"]
+
+
+def test_credentials_have_the_authenticator_shape(conn):
+    auth.add_user(conn, "casey", "Casey Chair", "long-enough-pw", role="admin", email="c@x.edu")
+    creds = auth.credentials(conn)
+    entry = creds["usernames"]["casey"]
+    assert entry["name"] == "Casey Chair" and entry["roles"] == ["admin"] and entry["email"] == "c@x.edu"
+    assert entry["password"].startswith("$2")
+
+
+def test_cookie_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("ALI_COOKIE_KEY")
+    path = tmp_path / "keys" / ".cookie_key"
+    key = auth.cookie_key(path)
+    assert len(key) == 64 and auth.cookie_key(path) == key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    monkeypatch.setenv("ALI_COOKIE_KEY", "from-the-environment")
+    assert auth.cookie_key(path) == "from-the-environment"

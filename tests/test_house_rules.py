@@ -1,0 +1,72 @@
+"""Rules of the codebase, kept true by tests: the core never imports the UI, everything is documented."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LIB_FILES = sorted((ROOT / "lib").rglob("*.py"))
+ALL_CODE = LIB_FILES + sorted((ROOT / "ui").rglob("*.py")) + sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level module names a file imports."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", LIB_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_core_never_imports_the_ui(path):
+    assert not _imports(path) & {"streamlit", "streamlit_authenticator", "ui", "altair"}
+
+
+def test_only_one_module_uses_streamlit_caching():
+    users = [p.relative_to(ROOT).as_posix() for p in ALL_CODE
+             if re.search(r"st\.cache_(data|resource)\b", p.read_text(encoding="utf-8"))]
+    assert users == ["ui/cache.py"]
+
+
+@pytest.mark.parametrize("path", [p for p in ALL_CODE if p.suffix == ".py"], ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_public_function_has_a_docstring(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert ast.get_docstring(tree), f"{path.name} has no module docstring"
+    missing = [node.name for node in ast.walk(tree)
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+               and not node.name.startswith("_") and not ast.get_docstring(node)]
+    assert not missing, f"{path.name}: no docstring on {missing}"
+
+
+def test_migrations_are_numbered_without_gaps():
+    from lib import db
+
+    numbers = [number for number, _, _ in db.migrations()]
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_readme_opens_with_the_two_commands_and_ci_runs_the_second():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```(?:sh|bash)?\n(.+?)\n```", readme)[:2]
+    assert commands == ["python3 run.py app", "python3 run.py test"]
+    assert "python3 run.py test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_readme_documents_every_cli_command():
+    from lib.cli import _parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    subcommands = _parser()._subparsers._group_actions[0].choices
+    for name in subcommands:
+        assert f"python -m lib {name}" in readme, f"README does not mention `python -m lib {name}`"
+
+
+def test_no_reference_to_shared_folder_at_run_time():
+    for path in ALL_CODE:
+        assert "../shared" not in path.read_text(encoding="utf-8"), path

@@ -33,8 +33,10 @@ if table.empty:
             else "Nobody has agreed to be published for this year yet.")
 else:
     st.dataframe(
-        table.drop(columns=["county"]),
+        table,
         hide_index=True,
+        column_order=["name", "institution", "region", "job_title", "skills", "contact_purposes", "contact_method",
+                      "email", "department", "years_in_profession", "other_skills"],
         width="stretch",
         key="directory_table",
         column_config={

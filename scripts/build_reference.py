@@ -183,6 +183,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(default: ../shared/reference next to the project)",
     )
     parser.add_argument(
+        "--out",
+        type=Path,
+        default=OUTPUT_DIR,
+        help="directory to write the CSV files to (default: data/reference)",
+    )
+    parser.add_argument(
         "--markdown",
         action="store_true",
         help="also print the region table used in docs/regions.md",
@@ -430,12 +436,14 @@ def main(argv: list[str] | None = None) -> int:
     county_rows = build_counties(zip_records)
     institution_rows = build_institutions(institutions_src, zip_records, county_rows)
 
-    write_csv(OUTPUT_DIR / "counties.csv", COUNTY_FIELDS, county_rows)
-    write_csv(OUTPUT_DIR / "institutions.csv", INSTITUTION_FIELDS, institution_rows)
-    write_csv(OUTPUT_DIR / "skills.csv", SKILL_FIELDS, skills)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(out / "counties.csv", COUNTY_FIELDS, county_rows)
+    write_csv(out / "institutions.csv", INSTITUTION_FIELDS, institution_rows)
+    write_csv(out / "skills.csv", SKILL_FIELDS, skills)
 
     print(f"Wrote {len(county_rows)} counties, {len(institution_rows)} institutions, "
-          f"{len(skills)} skills to {OUTPUT_DIR.relative_to(PROJECT_ROOT)}/")
+          f"{len(skills)} skills to {out}/")
     counts = Counter(row["region"] for row in county_rows)
     print("Counties per region:")
     for region in REGIONS:

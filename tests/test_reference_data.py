@@ -101,3 +101,18 @@ def test_skills_taxonomy(skills):
     names = [row["skill"] for row in skills]
     assert len(set(names)) == 87
     assert all(name.strip() for name in names)
+
+
+SHARED_REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+
+
+@pytest.mark.skipif(not SHARED_REFERENCE.exists(), reason="../shared/reference is not beside the project")
+def test_committed_reference_data_is_what_the_script_builds(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(root / "scripts" / "build_reference.py"), "--source", str(SHARED_REFERENCE),
+                    "--out", str(tmp_path)], check=True, capture_output=True, timeout=300)
+    for name in ("counties.csv", "institutions.csv", "skills.csv"):
+        assert (tmp_path / name).read_bytes() == (root / "data" / "reference" / name).read_bytes(), name

@@ -5,6 +5,7 @@ import re
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .db import first
 
@@ -69,8 +70,8 @@ def parse_search(conn: duckdb.DuckDBPyConnection, text: str | None) -> tuple[dic
     return skills, search_terms(remaining)
 
 
-def published(conn: duckdb.DuckDBPyConnection, cycle: str, search: str | None = None) -> pd.DataFrame:
-    """Return the published directory of a cycle (consenting latest answers), optionally filtered by a search."""
+def published_table(conn: duckdb.DuckDBPyConnection, cycle: str, search: str | None = None) -> pa.Table:
+    """Return the published directory of a cycle as an Arrow table, optionally filtered by a search."""
     skills, terms = parse_search(conn, search)
     conditions, params = [], [cycle]
     # One fixed fragment per skill or word; the values themselves are parameters.
@@ -82,7 +83,22 @@ def published(conn: duckdb.DuckDBPyConnection, cycle: str, search: str | None = 
         params.append(r"\b" + re.escape(term))
     where = " AND ".join(conditions) or "true"
     sql = f"SELECT {', '.join(COLUMNS)} FROM ({_PUBLISHED}) WHERE {where} ORDER BY name, email"
-    return conn.execute(sql, params).df()
+    # Arrow keeps list cells in one buffer, so caching a large directory stays cheap.
+    return conn.sql(sql, params=params).to_arrow_table()
+
+
+def to_frame(table: pa.Table) -> pd.DataFrame:
+    """Turn a directory table into a DataFrame whose list cells are plain Python lists."""
+    lists = [name for name in table.column_names if pa.types.is_list(table.schema.field(name).type)]
+    frame = table.drop_columns(lists).to_pandas()
+    for name in lists:
+        frame[name] = table.column(name).to_pylist()
+    return frame[table.column_names]
+
+
+def published(conn: duckdb.DuckDBPyConnection, cycle: str, search: str | None = None) -> pd.DataFrame:
+    """Return the published directory of a cycle (consenting latest answers), optionally filtered by a search."""
+    return to_frame(published_table(conn, cycle, search))
 
 
 def counts(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict[str, int]:

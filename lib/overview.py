@@ -59,6 +59,10 @@ def trend(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             "attendance_rate": figures["attendance"]["rate"],
             "participate_again_share": again["yes"] / again["responses"] if again["responses"] else None,
         })
+        for key in ("participate_again", "met_goals"):
+            answer = figures[key]
+            rows[-1].update({f"{key}_yes": answer["yes"], f"{key}_responses": answer["responses"],
+                             f"{key}_low": answer["low"], f"{key}_high": answer["high"]})
     return pd.DataFrame(rows)
 
 

@@ -1,6 +1,7 @@
 """Skills Directory: the published directory of the selected program year, searchable."""
 import streamlit as st
 
+from lib import directory, exports
 from ui import cache, session
 
 st.title("ALI Skills Directory")
@@ -13,25 +14,33 @@ if cycle is None:
     st.stop()
 
 conn = cache.cursor()
+DISPLAY_LIMIT = 2000
 search = st.text_input("Search", key="directory_search", placeholder="Try: cataloging, info lit, Ball State, Northeast",
                        help="Every word must match a name, institution, region, job title, department or skill "
                             "(skill aliases count: 'info lit' finds Information literacy instruction). "
                             "Put a phrase in double quotes.")
-table = cache.published(cycle, search.strip(), cache.data_version(conn))
+found = cache.published(cycle, search.strip(), cache.data_version(conn))
+table = directory.to_frame(found.slice(0, DISPLAY_LIMIT))
 
 left, right = st.columns([3, 1])
-left.markdown(f"**{len(table)}** member{'s' if len(table) != 1 else ''} in the {cycle} directory"
+left.markdown(f"**{found.num_rows:,}** member{'s' if found.num_rows != 1 else ''} in the {cycle} directory"
               + (f" matching *{search.strip()}*" if search.strip() else ""))
-right.download_button("Download CSV", table.assign(
-    skills=table["skills"].map("; ".join), other_skills=table["other_skills"].map("; ".join),
-    contact_purposes=table["contact_purposes"].map("; ".join)).to_csv(index=False).encode("utf-8"),
-    file_name=f"ali-skills-directory-{cycle}.csv", mime="text/csv", key="directory_download",
-    icon=":material/download:", disabled=table.empty)
+
+
+def directory_csv() -> bytes:
+    """Build the download only when someone asks for it."""
+    return exports.to_csv(directory.to_frame(found))
+
+
+right.download_button("Download CSV", directory_csv, file_name=f"ali-skills-directory-{cycle}.csv",
+                      mime="text/csv", key="directory_download", icon=":material/download:", disabled=table.empty)
 
 if table.empty:
     st.info("Nobody matches that search. Try fewer words or a broader skill." if search.strip()
             else "Nobody has agreed to be published for this year yet.")
 else:
+    if found.num_rows > DISPLAY_LIMIT:
+        st.caption(f"Showing the first {DISPLAY_LIMIT:,} by name; narrow the search, or download the full list.")
     st.dataframe(
         table,
         hide_index=True,

@@ -3,6 +3,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib.outcomes import QUESTIONS as outcome_questions
 from ui import cache, session
 
 session.require_committee()
@@ -82,14 +83,13 @@ with left:
 with right:
     st.markdown("**End-of-year outcomes, share answering Yes (95% interval)**")
     rows = []
-    for name in trend["cycle"]:
-        year = cache.headline(name, version)
-        for key in ("participate_again", "met_goals"):
-            answer = year[key]
-            if answer["responses"]:
-                rows.append({"cycle": name, "question": answer["label"], "share": answer["yes"] / answer["responses"],
-                             "low": answer["low"], "high": answer["high"],
-                             "n of N": f"{answer['yes']} of {answer['responses']}"})
+    for _, year in trend.iterrows():
+        for key, label in outcome_questions.items():
+            if year[f"{key}_responses"]:
+                rows.append({"cycle": year["cycle"], "question": label,
+                             "share": year[f"{key}_yes"] / year[f"{key}_responses"],
+                             "low": year[f"{key}_low"], "high": year[f"{key}_high"],
+                             "n of N": f"{year[f'{key}_yes']} of {year[f'{key}_responses']}"})
     outcomes = pd.DataFrame(rows)
     if outcomes.empty:
         st.info("No end-of-year survey imported yet.")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from lib import auth, db, directory, overview
@@ -45,9 +46,9 @@ def trend(version: int) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner="Searching the directory", max_entries=128)
-def published(cycle: str, search: str, version: int) -> pd.DataFrame:
-    """Cached published directory of a cycle for one search text."""
-    return directory.published(cursor(), cycle, search)
+def published(cycle: str, search: str, version: int) -> pa.Table:
+    """Cached published directory of a cycle for one search text (Arrow: cheap to cache)."""
+    return directory.published_table(cursor(), cycle, search)
 
 
 def clear() -> None:

@@ -7,6 +7,8 @@ import duckdb
 
 from .db import first
 
+SHORT_LABELS = {"met_goals": "Met career goals", "participate_again": "Would participate again"}
+
 QUESTIONS = {
     "met_goals": "The experience met their career goals",
     "participate_again": "Would participate in this type of program again",

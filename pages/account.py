@@ -5,6 +5,8 @@ from streamlit_authenticator.utilities import LoginError
 from lib import auth
 from ui import cache, session
 
+session.routed()
+
 who = session.viewer()
 
 if not who.is_committee:
@@ -32,7 +34,8 @@ if not who.is_committee:
                 icon=":material/info:")
     st.stop()
 
-if st.session_state.pop("_just_logged_in", False):
+if st.session_state.get("_just_logged_in"):
+    # The Overview clears the flag, so a second rerun from the cookie component still lands there.
     st.switch_page("pages/overview.py")
 
 st.title("My account")

@@ -5,6 +5,8 @@ from lib import auth
 from lib.db import ConflictError
 from ui import cache, session
 
+session.routed()
+
 me = session.require_admin()
 st.title("Users")
 st.caption("Committee members who may log in. Admins also manage users; committee members see and edit program data.")

@@ -4,6 +4,8 @@ import streamlit as st
 from lib import directory, exports
 from ui import cache, session
 
+session.routed()
+
 st.title("ALI Skills Directory")
 cycle = session.selected_cycle()
 st.caption("Colleagues across Indiana who agreed to share their skills, for support, discussion, feedback or "
@@ -22,7 +24,7 @@ search = st.text_input("Search", key="directory_search", placeholder="Try: catal
 found = cache.published(cycle, search.strip(), cache.data_version(conn))
 table = directory.to_frame(found.slice(0, DISPLAY_LIMIT))
 
-left, right = st.columns([3, 1])
+left, right = st.columns([3, 1], vertical_alignment="center")
 left.markdown(f"**{found.num_rows:,}** member{'s' if found.num_rows != 1 else ''} in the {cycle} directory"
               + (f" matching *{search.strip()}*" if search.strip() else ""))
 
@@ -32,7 +34,7 @@ def directory_csv() -> bytes:
     return exports.to_csv(directory.to_frame(found))
 
 
-right.download_button("Download CSV", directory_csv, file_name=f"ali-skills-directory-{cycle}.csv",
+right.download_button("Download CSV", directory_csv, width="stretch", file_name=f"ali-skills-directory-{cycle}.csv",
                       mime="text/csv", key="directory_download", icon=":material/download:", disabled=table.empty)
 
 if table.empty:

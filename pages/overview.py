@@ -3,10 +3,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib.outcomes import QUESTIONS as outcome_questions
+from lib.outcomes import SHORT_LABELS as outcome_questions
 from ui import cache, session
 
+session.routed()
+
 session.require_committee()
+st.session_state.pop("_just_logged_in", None)
 cycle = session.selected_cycle()
 st.title("Overview")
 st.caption("Headline figures of the program year chosen in the sidebar; the small line under each shows every "
@@ -62,9 +65,12 @@ with h:
     share = again["yes"] / again["responses"] if again["responses"] else None
     interval = (f"95% Wilson interval {again['low']:.0%}–{again['high']:.0%}" if again["responses"]
                 else "No end-of-year responses yet")
+    shares = upto["participate_again_share"].dropna()
+    change = (f"{(shares.iloc[-1] - shares.iloc[-2]) * 100:+.0f} pts"
+              if len(shares) > 1 and share is not None and upto["cycle"].iloc[-1] == cycle else None)
     st.metric("Would participate again", f"{again['yes']} of {again['responses']}" if again["responses"] else "—",
-              delta=None, help=f"{interval}. Small cohorts say little: the interval shows how little.", border=True,
-              chart_data=upto["participate_again_share"].dropna().tolist() if upto["participate_again_share"].notna().sum() > 1 else None)
+              delta=change, help=f"{interval}. Small cohorts say little: the interval shows how little.", border=True,
+              chart_data=shares.tolist() if len(shares) > 1 else None, chart_type="line")
     st.caption(interval)
 
 st.divider()
@@ -72,7 +78,7 @@ left, right = st.columns(2)
 with left:
     st.markdown("**Directory members by program year**")
     chart = alt.Chart(trend).mark_bar(color="#2E6F73").encode(
-        x=alt.X("cycle:N", title="Program year"),
+        x=alt.X("cycle:N", title="Program year", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("directory_published:Q", title="Published members"),
         opacity=alt.condition(alt.datum.cycle == cycle, alt.value(1.0), alt.value(0.45)),
         tooltip=[alt.Tooltip("cycle:N", title="Year"), alt.Tooltip("directory_published:Q", title="Members"),
@@ -95,14 +101,14 @@ with right:
         st.info("No end-of-year survey imported yet.")
     else:
         base = alt.Chart(outcomes).encode(
-            x=alt.X("cycle:N", title="Program year"),
-            color=alt.Color("question:N", title=None, legend=alt.Legend(orient="bottom", direction="vertical"),
+            x=alt.X("cycle:N", title="Program year", axis=alt.Axis(labelAngle=0)),
+            color=alt.Color("question:N", title=None, legend=alt.Legend(orient="top", labelLimit=320),
                             scale=alt.Scale(range=["#2E6F73", "#C9A227"])),
             xOffset="question:N")
-        bars = base.mark_rule(strokeWidth=2).encode(y=alt.Y("low:Q", title="Share Yes", axis=alt.Axis(format="%"),
+        bars = base.mark_rule(strokeWidth=3).encode(y=alt.Y("low:Q", title="Share Yes", axis=alt.Axis(format="%"),
                                                             scale=alt.Scale(domain=[0, 1])), y2="high:Q")
         points = base.mark_point(filled=True, size=80).encode(
             y="share:Q", tooltip=["cycle", "question", "n of N",
                                   alt.Tooltip("low:Q", format=".0%", title="95% low"),
                                   alt.Tooltip("high:Q", format=".0%", title="95% high")])
-        st.altair_chart((bars + points).properties(height=260), width="stretch")
+        st.altair_chart(alt.layer(bars, points).properties(height=260), width="stretch", height=330)

@@ -5,6 +5,7 @@ Nothing here downloads a browser: Playwright is pointed at /usr/bin/chromium (ne
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,9 +138,9 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
 
 
-def new_context(browser):
-    """A fresh browser context (no cookies) with the standard viewport."""
-    context = browser.new_context(viewport=VIEWPORT)
+def new_context(browser, viewport: dict | None = None):
+    """A fresh browser context (no cookies) with the standard (or a given) viewport."""
+    context = browser.new_context(viewport=viewport or VIEWPORT)
     context.set_default_timeout(TIMEOUT_MS)
     return context
 
@@ -148,18 +150,94 @@ def sidebar_link(page, title: str):
     return page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title)
 
 
-def login(page, base_url: str, username: str, password: str, timeout: int = TIMEOUT_MS) -> None:
-    """Log in through the form on /account and wait for the Overview."""
+# Streamlit marks the app root with the state of the script run; its own end-to-end tests wait on it too.
+_QUIET_JS = """([quiet]) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app ? app.getAttribute('data-test-script-state') + '/' + app.getAttribute('data-test-connection-state')
+                      : 'absent';
+    const now = performance.now();
+    if (state !== window.__aliState) { window.__aliState = state; window.__aliSince = now; }
+    return state === 'notRunning/CONNECTED' && now - window.__aliSince >= quiet;
+}"""
+
+
+def wait_until_quiet(page, quiet_ms: int = 1000, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until no script run has been in progress for quiet_ms.
+
+    Each page load runs the app twice: the cookie component reports the browser's cookies once it has loaded,
+    which reruns the script. A click that lands between the two runs can be lost (see click_until).
+    """
+    page.wait_for_function(_QUIET_JS, arg=[quiet_ms], polling=50, timeout=timeout)
+
+
+def click_until(page, target, done, timeout: int = TIMEOUT_MS, attempts: int = 3) -> int:
+    """Click target until done shows; return how many extra clicks it took.
+
+    A button press reaches the script as a one-shot trigger; when the cookie component's rerun arrives at the
+    same moment, Streamlit can drop the trigger and the click does nothing. Click again only when the app is
+    idle, the target is still there and nothing happened, so a slow run is never clicked twice.
+    """
+    from playwright.sync_api import expect
+
+    for attempt in range(attempts):
+        target.click()
+        try:
+            expect(done).to_be_visible(timeout=min(5_000, timeout))
+            return attempt
+        except AssertionError:
+            wait_until_quiet(page, timeout=timeout)
+            if done.is_visible() or not target.is_visible() or attempt == attempts - 1:
+                expect(done).to_be_visible(timeout=timeout)
+                return attempt
+    raise AssertionError("unreachable")
+
+
+def submit_login(page, base_url: str, username: str, password: str, timeout: int = TIMEOUT_MS) -> None:
+    """Fill and submit the login form on /account; return once the app has answered (welcome or error)."""
     from playwright.sync_api import expect
 
     page.goto(f"{base_url}/account")
     expect(page.get_by_role("heading", name="Committee login")).to_be_visible(timeout=timeout)
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    answered = (page.get_by_text(re.compile(r"^Welcome, "))
+                .or_(page.get_by_text("Username or password is incorrect."))
+                .or_(page.get_by_role("heading", name=re.compile(r"^(Overview|My account)$"))))
+    click_until(page, page.get_by_role("button", name="Log in"), answered.first, timeout=timeout)
+
+
+def login(page, base_url: str, username: str, password: str, timeout: int = TIMEOUT_MS) -> str:
+    """Log in through the form on /account and wait for the Overview; return the page the app landed on.
+
+    The app should land on the Overview. It sometimes lands on "My account" instead (two reruns from the
+    cookie component race the st.switch_page in pages/account.py); then this warns and opens the Overview.
+    """
+    from playwright.sync_api import expect
+
+    submit_login(page, base_url, username, password, timeout=timeout)
     # The login cookie is written by a component iframe, which then reruns the app onto the Overview.
-    expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=timeout)
+    landed = page.get_by_role("heading", name=re.compile(r"^(Overview|My account)$"))
+    expect(landed).to_be_visible(timeout=timeout)
     wait_for_cookie(page.context, present=True, timeout=timeout)
+    title = landed.inner_text().strip()
+    if title != "Overview":
+        warnings.warn(f"after logging in as {username} the app landed on {title!r}, not the Overview "
+                      "(reruns from the cookie component race st.switch_page in pages/account.py)",
+                      RuntimeWarning, stacklevel=2)
+        click_until(page, sidebar_link(page, "Overview"), page.get_by_role("heading", name="Overview", exact=True),
+                    timeout=timeout)
+    expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=timeout)
+    return title
+
+
+def logout(page, timeout: int = TIMEOUT_MS) -> None:
+    """Press "Log out" in the sidebar and wait until the visitors' navigation is back and the cookie gone."""
+    from playwright.sync_api import expect
+
+    click_until(page, page.get_by_role("button", name="Log out"), sidebar_link(page, "Committee login"),
+                timeout=timeout)
+    expect(page.get_by_text("Logged in as")).to_have_count(0, timeout=timeout)
+    wait_for_cookie(page.context, present=False, timeout=timeout)
 
 
 def cookie_name() -> str:

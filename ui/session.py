@@ -74,6 +74,22 @@ def current_viewer() -> Viewer:
     return Viewer(user.username, user.name, user.role)
 
 
+def routed() -> None:
+    """Make sure this run goes through app.py's router; restart the run through it if not.
+
+    Streamlit treats a folder named pages/ beside the main script as an old-style "pages directory"
+    app until the process first calls st.navigation. On a freshly started server a deep link such as
+    /admin would run pages/admin.py on its own, skipping login and roles. Turning that mode off and
+    rerunning sends the request through app.py, which then serves the page the link named (or
+    "Page not found" when the visitor may not see it).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def viewer() -> Viewer:
     """Return the viewer resolved by app.py for this run."""
     return st.session_state.get("_viewer", ANONYMOUS)

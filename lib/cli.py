@@ -7,9 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from . import auth, db, demo, imports, overview
+from . import auth, db, forms
 from .db import ConflictError
 from .settings import get_settings
+from .sheets import ImportRefused
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,11 +46,13 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import a Google Forms export (CSV or XLSX)")
     imp.add_argument("file", type=Path)
-    imp.add_argument("--kind", choices=imports.forms.KINDS)
+    imp.add_argument("--kind", choices=forms.KINDS)
     imp.add_argument("--cycle", help="program year, e.g. 2025-26 (default: from each row's timestamp)")
     imp.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD",
                      help="map a column to a field (repeatable); FIELD empty to ignore the column")
     imp.add_argument("--sheet", help="XLSX sheet name (default: the first sheet)")
+    imp.add_argument("--day-first", action="store_true",
+                     help="timestamps are day/month/year (default: US month/day, or ALI_DAY_FIRST)")
     imp.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     imp.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -76,19 +79,19 @@ def _parse_maps(values: list[str]) -> dict[str, str]:
     mapping = {}
     for value in values:
         if "=" not in value:
-            raise imports.ImportRefused(f"--map needs HEADER=FIELD, got '{value}'")
+            raise ImportRefused(f"--map needs HEADER=FIELD, got '{value}'")
         header, target = value.rsplit("=", 1)
         mapping[header.strip()] = target.strip()
     return mapping
 
 
-def _print_import(result: imports.ImportResult, as_json: bool) -> None:
+def _print_import(result, as_json: bool) -> None:
     """Print an import's outcome for people or for scripts."""
     if as_json:
         print(json.dumps(result.to_dict(), default=str))
         return
     verb = "Checked (dry run)" if result.dry_run else "Imported" if result.batch_id else "Nothing new in"
-    print(f"{verb} {result.file_name}: {imports.forms.KIND_LABELS[result.kind]}, cycle {result.cycle or 'from timestamps'}")
+    print(f"{verb} {result.file_name}: {forms.KIND_LABELS[result.kind]}, cycle {result.cycle or 'from timestamps'}")
     print(f"  rows {result.rows}, new {result.new}, updated {result.updated}, unchanged {result.unchanged}, "
           f"repeat submissions {result.repeats}, new people {result.new_people}")
     if result.batch_id:
@@ -109,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return _run(conn, args)
-    except (auth.UserError, imports.ImportRefused, ConflictError, ValueError) as exc:
+    except (auth.UserError, ImportRefused, ConflictError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
@@ -118,9 +121,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(conn, args) -> int:
     """Dispatch a parsed command."""
+    # Modules are imported per command, so that `python -m lib import` does not pay for pandas.
+
     if args.command == "init":
         auth.announce_first_admin(auth.ensure_first_admin(conn))
         if args.demo:
+            from . import demo
+
             if db.scalar(conn, "SELECT count(*) FROM import_batches"):
                 print("The database already has data; demo not loaded.")
             else:
@@ -128,10 +135,12 @@ def _run(conn, args) -> int:
         print(f"Database ready: {get_settings().db_path}")
         return 0
     if args.command == "demo":
+        from . import demo
         auth.announce_first_admin(auth.ensure_first_admin(conn))
         demo.load(conn, people=args.people, seed=args.seed, out_dir=args.out, report=print)
         return 0
     if args.command == "stats":
+        from . import overview
         figures = overview.stats(conn)
         if args.json:
             print(json.dumps(figures, default=str))
@@ -142,8 +151,10 @@ def _run(conn, args) -> int:
     if args.command == "users":
         return _users(conn, args)
     if args.command == "import":
+        from . import imports
         result = imports.import_file(conn, args.file, kind=args.kind, cycle=args.cycle, mapping=_parse_maps(args.map),
-                                     dry_run=args.dry_run, actor="cli", sheet=args.sheet)
+                                     dry_run=args.dry_run, actor="cli", sheet=args.sheet,
+                                     day_first=True if args.day_first else None)
         _print_import(result, args.json)
         if not result.ok:
             if not args.json:
@@ -153,6 +164,7 @@ def _run(conn, args) -> int:
             return 2
         return 0
     if args.command == "imports":
+        from . import imports
         if args.imports_command == "list":
             print(imports.list_batches(conn).to_string(index=False))
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 KINDS = ("skills", "applications", "attendance", "outcomes", "rosters")
 
 KIND_LABELS = {
@@ -110,6 +112,32 @@ FIELDS: dict[str, tuple[Field, ...]] = {
 }
 
 
+# Words a header may use for a field, for the fuzzy pass that catches typos ("Instituion", "E-mial").
+SYNONYMS = {
+    "timestamp": ("timestamp", "submitted at", "date and time"),
+    "email": ("email address", "email", "e mail address", "e mail"),
+    "name": ("name", "full name", "your name"),
+    "institution": ("institution", "library", "university", "college"),
+    "job_title": ("job title", "position", "title"),
+    "department": ("department",),
+    "years": ("years in the profession", "years"),
+    "expertise": ("areas of expertise", "expertise", "skills"),
+    "purposes": ("contact me for", "open to"),
+    "contact_method": ("contact method",),
+    "consent": ("consent", "publish"),
+    "career_stage": ("career stage", "how long have you worked"),
+    "interests": ("interests", "hope to gain"),
+    "format": ("format",),
+    "availability": ("availability", "available"),
+    "agreement": ("agree", "expectations"),
+    "met_goals": ("career goals",),
+    "participate_again": ("participate again",),
+    "satisfaction": ("satisfaction", "satisfied"),
+    "circle": ("circle", "group"),
+}
+FUZZY_HEADER_MIN = 85
+
+
 def normalise_header(header: str) -> str:
     """Lowercase a header and fold punctuation and spaces so wording variants compare equal."""
     text = re.sub(r"[\u2018\u2019]", "'", str(header).strip().lower())
@@ -147,6 +175,17 @@ def propose_mapping(kind: str, headers: list[str]) -> dict[str, str]:
             if spec.matches(normalised[header]):
                 mapping[header] = spec.name
                 break
+    # A second, fuzzy pass only for required fields still missing, so a typo does not stop the import.
+    for spec in FIELDS[kind]:
+        if not spec.required or spec.name in mapping.values():
+            continue
+        words = SYNONYMS.get(spec.name, (spec.label.lower(),))
+        scored = [(max(max(fuzz.ratio(w, normalised[h]), fuzz.partial_ratio(w, normalised[h])) for w in words), h)
+                  for h in headers if h not in mapping and normalised[h]]
+        if scored:
+            score, header = max(scored)
+            if score >= FUZZY_HEADER_MIN:
+                mapping[header] = spec.name
     return mapping
 
 

@@ -45,6 +45,8 @@ class Settings:
     login_sleep_seconds: float = field(default_factory=lambda: _env_float("ALI_LOGIN_SLEEP", 0.0))
     # bcrypt work factor; tests lower it because hashing is deliberately slow.
     bcrypt_rounds: int = field(default_factory=lambda: int(_env_float("ALI_BCRYPT_ROUNDS", 12)))
+    # Timestamps are US month/day unless the forms' sheet uses a day-first locale.
+    day_first: bool = field(default_factory=lambda: os.environ.get("ALI_DAY_FIRST", "").lower() in ("1", "true", "yes"))
     circle_min: int = 4
     circle_max: int = 6
     eligible_months: int = 36

@@ -7,7 +7,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from lib import directory, forms, imports
+from lib import directory, forms, imports, sheets
 
 SKILLS_HEADER = ("Timestamp,Email Address,Name,Institution,Job title,Areas of expertise (check all that apply),"
                  "I am open to colleagues contacting me for,May we publish your information in the ALI Skills Directory?\n")
@@ -36,7 +36,7 @@ def test_demo_exports_loaded_completely(demo_conn):
     ("circles_2025-26.csv", "rosters"),
 ])
 def test_the_kind_is_recognised_from_the_headers(demo_exports, name, kind):
-    headers = list(imports.read_table((demo_exports / name).read_bytes(), name).columns)
+    headers = sheets.read((demo_exports / name).read_bytes(), name).headers
     assert forms.detect_kind(headers) == kind
 
 

@@ -1,0 +1,131 @@
+"""Benchmark: `python -m lib import` of a 100,000-row Skills Directory Survey vs DuckDB's own read_csv.
+
+Both sides run as fresh processes writing into a fresh database file, so both pay interpreter start-up
+and the write to disk; the ratio is what to compare across machines. Also prints the in-process
+read_csv time and the importer's peak memory (max RSS of its process).
+
+    .venv/bin/python bench/import_bench.py [--rows 100000] [--repeat 5]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADERS = ["Timestamp", "Email address", "Full name", "Institution / Library", "Job title", "Department",
+           "Years in the profession", "Skills and areas of expertise (check all that apply)",
+           "Colleagues may contact me for", "Preferred contact method",
+           "Do you agree to have your responses published in the ALI Skills Directory?"]
+PURPOSES = ["Support", "Discussion", "Feedback", "Collaboration"]
+OTHER = ["Zine librarianship", "Podcasting", "Escape room design", "Wikipedia edit-a-thons"]
+
+
+def write_survey(path: Path, rows: int, seed: int = 7) -> None:
+    """Write a synthetic survey export: a fifth of the rows are repeat submissions, about ten skills each."""
+    rng = random.Random(seed)
+    with open(ROOT / "data" / "reference" / "skills.csv", encoding="utf-8") as handle:
+        skills = [row["skill"] for row in csv.DictReader(handle)]
+    with open(ROOT / "data" / "reference" / "institutions.csv", encoding="utf-8") as handle:
+        institutions = [row["name"] for row in csv.DictReader(handle)]
+    people = rows - rows // 5
+    start = datetime(2025, 9, 8, 8, 0, 0)
+    records = []
+    for n in range(rows):
+        person = n if n < people else rng.randrange(people)
+        chosen = sorted(rng.sample(range(len(skills)), rng.randint(7, 13)))
+        cell = [skills[i] for i in chosen] + ([rng.choice(OTHER)] if rng.random() < 0.05 else [])
+        when = start + timedelta(seconds=rng.randrange(60 * 60 * 24 * 45) + (n >= people) * 3600)
+        records.append((when, [
+            f"{when.month}/{when.day}/{when.year} {when.hour}:{when.minute:02d}:{when.second:02d}",
+            f"person{person}@example.edu", f"Person {person}", rng.choice(institutions), "Librarian",
+            "Research Services", str(rng.randint(0, 35)), ", ".join(cell),
+            ", ".join(p for p in PURPOSES if rng.random() < 0.6) or "Support", "Email",
+            "Yes" if rng.random() < 0.82 else "No"]))
+    records.sort(key=lambda item: item[0])
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        writer.writerows(record for _, record in records)
+
+
+def timed(command: list[str], env: dict) -> tuple[float, int]:
+    """Run a command; return its wall time and its peak memory (KiB of max RSS)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {process.stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def main() -> int:
+    """Generate the file, then time both sides alternately and print medians and the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="ali-import-bench-"))
+    survey = work / "survey.csv"
+    write_survey(survey, args.rows)
+    template = work / "empty.duckdb"
+    env = dict(os.environ, ALI_DB=str(template))
+    subprocess.run([sys.executable, "-m", "lib", "init"], cwd=ROOT, env=env, check=True, capture_output=True)
+    baseline_code = ("import duckdb, sys; c = duckdb.connect(sys.argv[1]);"
+                     " c.execute('CREATE TABLE t AS SELECT * FROM read_csv(?)', [sys.argv[2]]); c.close()")
+    ours, base, memory = [], [], []
+    for n in range(args.repeat):
+        target = work / f"run{n}.duckdb"
+        shutil.copy(template, target)
+        seconds, rss = timed([sys.executable, "-m", "lib", "import", str(survey), "--kind", "skills"],
+                             dict(os.environ, ALI_DB=str(target)))
+        ours.append(seconds)
+        memory.append(rss)
+        bare = work / f"bare{n}.duckdb"
+        base.append(timed([sys.executable, "-c", baseline_code, str(bare), str(survey)], dict(os.environ))[0])
+    import duckdb
+
+    in_process = []
+    for _ in range(args.repeat):
+        connection = duckdb.connect()
+        started = time.perf_counter()
+        connection.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [str(survey)])
+        in_process.append(time.perf_counter() - started)
+        connection.close()
+    results = {
+        "rows": args.rows, "file_mb": round(survey.stat().st_size / 1e6, 1),
+        "import_median_s": round(statistics.median(ours), 3),
+        "read_csv_process_median_s": round(statistics.median(base), 3),
+        "ratio": round(statistics.median(ours) / statistics.median(base), 2),
+        "read_csv_in_process_median_s": round(statistics.median(in_process), 3),
+        "import_peak_rss_mb": round(max(memory) / 1024, 1),
+        "runs": args.repeat, "load_average": os.getloadavg()[0],
+    }
+    print(f"{'measure':44} {'median s':>9}")
+    print(f"{'python -m lib import (end to end)':44} {results['import_median_s']:>9.3f}")
+    print(f"{'baseline: python + duckdb read_csv -> table':44} {results['read_csv_process_median_s']:>9.3f}")
+    print(f"{'ratio (goal: at most 3)':44} {results['ratio']:>9.2f}")
+    print(f"{'read_csv alone, in process (information)':44} {results['read_csv_in_process_median_s']:>9.3f}")
+    print(f"{'import peak memory (max RSS, MB)':44} {results['import_peak_rss_mb']:>9.1f}")
+    print(f"rows {args.rows:,}, file {results['file_mb']} MB, {args.repeat} runs, load {results['load_average']:.1f}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -22,6 +22,9 @@ if viewer.is_committee:
                     default=True),
             directory_page,
         ],
+        "Data": [
+            st.Page("pages/imports.py", title="Import", icon=":material/upload_file:", url_path="import"),
+        ],
     }
     if viewer.is_admin:
         pages["Administration"] = [st.Page("pages/admin.py", title="Users", icon=":material/manage_accounts:",

@@ -198,6 +198,16 @@ def missing_required(kind: str, mapping: dict[str, str]) -> list[Field]:
     return missing
 
 
+def guess_kind(headers: list[str]) -> str | None:
+    """Name the form a header row most resembles even when a required field is missing (None below 3 fields)."""
+    complete = detect_kind(headers)
+    if complete:
+        return complete
+    scores = {kind: len(propose_mapping(kind, headers)) for kind in KINDS}
+    best = max(scores, key=lambda kind: (scores[kind], -KINDS.index(kind)))
+    return best if scores[best] >= 3 else None
+
+
 def detect_kind(headers: list[str]) -> str | None:
     """Guess which form an export comes from by how completely its headers fill each kind's fields."""
     best, best_score = None, 0.0

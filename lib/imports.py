@@ -228,7 +228,7 @@ def inspect(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, sheet:
     remembered = remembered_mapping(conn, table.headers)
     if remembered and (kind is None or remembered[0] == kind):
         return Inspection(table, file_hash(data), remembered[0], remembered[1], "remembered")
-    kind = kind or forms.detect_kind(table.headers)
+    kind = kind or forms.guess_kind(table.headers)
     mapping = forms.propose_mapping(kind, table.headers) if kind else {}
     return Inspection(table, file_hash(data), kind, mapping, "proposed")
 
@@ -289,11 +289,16 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
             _count(conn, kind, result)
             return result
         report(0.7, "Writing to the database")
-        with transaction(conn):
-            _count(conn, kind, result)
-            if result.new or result.updated:
-                result.batch_id = _write(conn, kind, result, actor)
-                _remember(conn, kind, table.headers, final_mapping, actor)
+        try:
+            with transaction(conn):
+                _count(conn, kind, result)
+                if result.new or result.updated:
+                    result.batch_id = _write(conn, kind, result, actor)
+                    _remember(conn, kind, table.headers, final_mapping, actor)
+        except duckdb.TransactionException as exc:
+            # Two people importing at the same moment: DuckDB refuses the second commit as a whole.
+            raise ImportRefused(f"{file_name}: another change was saved at the same moment, so nothing from this "
+                                "file was written. Import it again.") from exc
     finally:
         staging.drop()
     report(1.0, "Done")
@@ -323,6 +328,21 @@ def _merge_mapping(kind: str, headers: list[str], proposed: dict[str, str], over
     return merged
 
 
+def _values(*columns_and_rows) -> tuple[str, list]:
+    """SQL and parameters for a small table of Python values: (name, type) pairs, then the rows.
+
+    Built by DuckDB rather than pyarrow, which would import pandas to convert Python values.
+    """
+    *columns, rows = columns_and_rows
+    names = ", ".join(name for name, _ in columns)
+    if not rows:
+        nulls = ", ".join(f"NULL::{kind} AS {name}" for name, kind in columns)
+        return f"SELECT {nulls} WHERE false", []
+    casts = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in columns)
+    placeholders = ", ".join("(" + ", ".join("?" for _ in columns) + ")" for _ in rows)
+    return f"SELECT {casts} FROM (VALUES {placeholders}) AS v({names})", [v for row in rows for v in row]
+
+
 def _fcol(name: str) -> str:
     """The staging column of a field: 'month:Oct' -> f_month_Oct (identifiers made here, never from input)."""
     return "f_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
@@ -336,8 +356,7 @@ def _sql_text(values: tuple[str, ...]) -> str:
 class _Staging:
     """Temp tables of one import on one connection: raw cells, validated base rows, the incoming records."""
 
-    VIEWS = ("import_latest", "import_valid")  # dropped first: they read the tables
-    TABLES = ("import_base", "incoming", "import_parts", "import_inst", "import_options")
+    VIEWS = ("import_latest", "import_valid")  # dropped first: they read the staged tables
 
     def __init__(self, conn, table: Sheet, mapping: dict[str, str], kind: str, cycle: str | None,
                  day_first: bool, result: ImportResult):
@@ -345,17 +364,28 @@ class _Staging:
         self.conn, self.table, self.kind, self.cycle = conn, table, kind, cycle
         self.day_first, self.result = day_first, result
         self.columns = {target: header for header, target in mapping.items()}
+        self.staged: dict[str, pa.Table] = {}
 
     def drop(self) -> None:
-        """Remove the temp tables and the registered upload."""
+        """Remove the views and the staged tables."""
         for name in self.VIEWS:
             self.conn.execute(f"DROP VIEW IF EXISTS temp.{name}")
-        for name in self.TABLES:
-            self.conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
-        try:
-            self.conn.unregister("import_raw")
-        except Exception:  # nothing registered when reading failed early
-            pass
+        for name in ("import_raw", *self.staged):
+            try:
+                self.conn.unregister(name)
+            except Exception:  # nothing registered when reading failed early
+                pass
+        self.staged.clear()
+
+    def stage(self, name: str, source: "str | pa.Table", params: list | None = None) -> None:
+        """Keep a query's result (or an Arrow table) under a name for later SQL.
+
+        Staged results live in Arrow, registered with DuckDB: materialising 100,000 rows there costs a
+        fraction of a temp table, and DuckDB scans them in place.
+        """
+        table = source if isinstance(source, pa.Table) else self.conn.sql(source, params=params).to_arrow_table()
+        self.conn.register(name, table)
+        self.staged[name] = table
 
     def col(self, name: str) -> str:
         """SQL for a field's raw text: its internal column (c0, c1 ...) or '' when not mapped."""
@@ -385,9 +415,7 @@ class _Staging:
         else:
             frame = self.conn.execute("SELECT * FROM import_valid ORDER BY _row").df()
             records = _PYTHON_PREPARERS[self.kind](self, frame)
-            self.conn.register("import_records", records)
-            self.conn.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM import_records")
-            self.conn.unregister("import_records")
+            self.stage("incoming", pa.Table.from_pandas(records, preserve_index=False))
         self.result.cycles = [row[0] for row in self.conn.execute(
             "SELECT DISTINCT cycle FROM incoming WHERE cycle IS NOT NULL ORDER BY 1").fetchall()]
         if self.result.cycle is None and len(self.result.cycles) == 1:
@@ -414,8 +442,7 @@ class _Staging:
                          else f"(email_text = '' OR regexp_full_match(email_text, {pattern}))")
         inst_key = f"trim(regexp_replace({self.col('institution')}, '\\s+', ' ', 'g'))"
         self._institutions(inst_key)
-        self.conn.execute(f"""
-            CREATE OR REPLACE TEMP TABLE import_base AS
+        self.stage("import_base", f"""
             SELECT *, {cycle_sql} AS cycle, {' AND '.join(valid)} AS is_valid,
                    nullif(email_text, '') AS email, nullif(name_clean, '') AS name,
                    nullif(institution_raw, '') AS institution_text
@@ -455,13 +482,19 @@ class _Staging:
 
     def _institutions(self, inst_key: str) -> None:
         """Match each distinct typed institution once (aliases, campus, fuzzy); flag the unknown ones."""
-        self.conn.execute("CREATE OR REPLACE TEMP TABLE import_inst (raw VARCHAR, institution_id INTEGER)")
+        pairs: list[tuple[str, int | None]] = []
+        try:
+            self._match_institutions(inst_key, pairs)
+        finally:
+            self.stage("import_inst", *_values(("raw", "VARCHAR"), ("institution_id", "INTEGER"), pairs))
+
+    def _match_institutions(self, inst_key: str, pairs: list) -> None:
+        """Fill pairs with (typed name, institution id or None), warning about guesses and unknowns."""
         if "institution" not in self.columns:
             return
         typed = self.conn.execute(f"""SELECT {inst_key} AS raw, min(_row), count(*) FROM import_raw
                                       GROUP BY 1 HAVING raw <> '' ORDER BY 2""").fetchall()
         matcher = institutions.Matcher.from_db(self.conn)
-        pairs = []
         column = self.header("institution")
         for raw, row_no, count in typed:
             found = matcher.match(raw)
@@ -474,15 +507,6 @@ class _Staging:
                 self.result.warnings.append(Problem(row_no, column, raw,
                                                     f"institution not recognised{where}: kept as written and "
                                                     "flagged for review"))
-        if pairs:
-            self._insert_frame("import_inst", pa.table({"raw": pa.array([p[0] for p in pairs], pa.string()),
-                                                        "institution_id": pa.array([p[1] for p in pairs], pa.int32())}))
-
-    def _insert_frame(self, table: str, frame: "pa.Table | pd.DataFrame") -> None:
-        """Append an Arrow table or DataFrame to a temp table in one statement."""
-        self.conn.register("import_frame", frame)
-        self.conn.execute(f"INSERT INTO {table} SELECT * FROM import_frame")
-        self.conn.unregister("import_frame")
 
     def count_repeats(self) -> None:
         """Warn about exact duplicates (same email and timestamp) and count repeat submissions."""
@@ -509,9 +533,7 @@ class _Staging:
         tokens = {f"\x1f{i}\x1f": options[o] for i, o in enumerate(comma_options)}
         rows = [(key, skill_id) for key, (skill_id, _) in options.items()]
         rows += [(token, skill_id) for token, (skill_id, _) in tokens.items()]
-        self.conn.execute("CREATE OR REPLACE TEMP TABLE import_options (key VARCHAR, skill_id INTEGER)")
-        self._insert_frame("import_options", pa.table({"key": pa.array([r[0] for r in rows], pa.string()),
-                                                       "skill_id": pa.array([r[1] for r in rows], pa.int32())}))
+        self.stage("import_options", *_values(("key", "VARCHAR"), ("skill_id", "INTEGER"), rows))
         params: list = []
         expr = "f_expertise"
         for option, token in zip(comma_options, tokens):
@@ -519,16 +541,14 @@ class _Staging:
             params += [re.escape(option), token]
         self.count_repeats()
         self.conn.execute(f"CREATE OR REPLACE TEMP VIEW import_latest AS SELECT * FROM {_LATEST}")
-        self.conn.execute(f"""
-            CREATE OR REPLACE TEMP TABLE import_parts AS
+        self.stage("import_parts", f"""
             SELECT p._row, p.part, o.skill_id
             FROM (SELECT _row, trim(unnest(string_split({expr}, ', '))) AS part FROM import_latest) p
             LEFT JOIN import_options o ON o.key = lower(p.part)
             WHERE p.part <> ''""", params)
         purposes = _sql_text(forms.CONTACT_PURPOSES)
         yes = _sql_text(_YES)
-        self.conn.execute(f"""
-            CREATE OR REPLACE TEMP TABLE incoming AS
+        self.stage("incoming", f"""
             SELECT v._row AS row, v.submitted_at, v.cycle, v.email, v.name, v.institution_text AS institution_raw,
                    v.institution_id,
                    nullif(trim(regexp_replace(f_job_title, '\\s+', ' ', 'g')), '') AS job_title,
@@ -553,7 +573,7 @@ class _Staging:
         choices = list(options)
         for value, row_no, count in others[:MAX_LISTED]:
             nearest = process.extractOne(value.lower(), choices, scorer=fuzz.WRatio)
-            hint = f"; nearest skill: {options[nearest[0]]}" if nearest and nearest[1] >= 60 else ""
+            hint = f"; closest existing skill: {options[nearest[0]]}" if nearest and nearest[1] >= 80 else ""
             rows = f" ({count} rows)" if count > 1 else ""
             self.result.warnings.append(Problem(row_no, column, value,
                                                 f"not in the skills taxonomy{rows}: kept as an 'other' answer, "
@@ -812,24 +832,22 @@ def _write(conn: duckdb.DuckDBPyConnection, kind: str, result: ImportResult, act
 def _write_skills(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     """Insert survey responses and their skills (split once, while staging)."""
     conn.execute("""
-        CREATE OR REPLACE TEMP TABLE import_new_responses AS
-        SELECT nextval('seq_survey_responses') AS id, p.id AS person_id, i.*
-        FROM incoming i JOIN people p ON p.email = i.email
-        WHERE NOT EXISTS (SELECT 1 FROM survey_responses r WHERE r.person_id = p.id AND r.cycle = i.cycle
-                          AND r.submitted_at = i.submitted_at)""")
-    conn.execute("""
-        INSERT INTO survey_responses (id, person_id, cycle, batch_id, submitted_at, name, institution_id,
+        INSERT INTO survey_responses (person_id, cycle, batch_id, submitted_at, name, institution_id,
             institution_raw, job_title, department, years_in_profession, contact_purposes, contact_method,
             consent, other_skills)
-        SELECT id, person_id, cycle, ?, submitted_at, name, institution_id, institution_raw, job_title,
-               department, years, purposes, contact_method, consent, other_skills
-        FROM import_new_responses""", [batch_id])
+        SELECT p.id, i.cycle, ?, i.submitted_at, i.name, i.institution_id, i.institution_raw, i.job_title,
+               i.department, i.years, i.purposes, i.contact_method, i.consent, i.other_skills
+        FROM incoming i JOIN people p ON p.email = i.email
+        WHERE NOT EXISTS (SELECT 1 FROM survey_responses r WHERE r.person_id = p.id AND r.cycle = i.cycle
+                          AND r.submitted_at = i.submitted_at)""", [batch_id])
     conn.execute("""
         INSERT INTO person_skills (response_id, skill_id)
-        SELECT DISTINCT r.id, p.skill_id
-        FROM import_parts p JOIN import_new_responses r ON r.row = p._row
-        WHERE p.skill_id IS NOT NULL""")
-    conn.execute("DROP TABLE import_new_responses")
+        SELECT DISTINCT r.id, s.skill_id
+        FROM import_parts s
+        JOIN incoming i ON i.row = s._row
+        JOIN people p ON p.email = i.email
+        JOIN survey_responses r ON r.person_id = p.id AND r.cycle = i.cycle AND r.submitted_at = i.submitted_at
+        WHERE s.skill_id IS NOT NULL AND r.batch_id = ?""", [batch_id])
 
 
 def _write_applications(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:

@@ -189,10 +189,11 @@ def test_admin_login_and_every_page(page, app):
     expect(page.get_by_role("heading", name=f"Peer Mentorship Circles {CYCLE}")).to_be_visible()
     expect(metric_value(page, "Would participate again")).to_have_text("13 of 14")
     expect(page.get_by_text("Logged in as Casey Chair")).to_be_visible()
-    assert nav_titles(page) == ["Overview", "Skills Directory", "Users", "My account"]
+    assert nav_titles(page) == ["Overview", "Skills Directory", "Import", "Users", "My account"]
 
     visits = [
         ("Skills Directory", "ALI Skills Directory", r"/directory$"),
+        ("Import", "Import", r"/import$"),
         ("Users", "Users", r"/admin$"),
         ("My account", "My account", r"/account$"),
         ("Overview", "Overview", r"/(overview)?$"),
@@ -205,6 +206,8 @@ def test_admin_login_and_every_page(page, app):
             directory_count(page)
         elif link == "Users":
             expect(page.locator(USERS_TABLE)).to_be_visible(timeout=TIMEOUT_MS)
+        elif link == "Import":
+            expect(page.get_by_text("Import history")).to_be_visible(timeout=TIMEOUT_MS)
         elif link == "My account":
             expect(page.get_by_text("Change my password")).to_be_visible(timeout=TIMEOUT_MS)
         else:
@@ -292,3 +295,37 @@ def test_cold_server_deep_links(browser, demo_db_file, tmp_path):
         finally:
             context.close()
             server.stop()
+
+
+# --- importing ----------------------------------------------------------------------------------------------
+
+IMPORT_CSV = (
+    "Timestamp,Email Address,Your name,Institution / Library,Job title,Areas of expertise,"
+    "I consent to my information being shared in the ALI Skills Directory\n"
+    '10/2/2025 10:00:00,browser.one@example.edu,Brooke One,IUPUI,Librarian,"Cataloging, Podcasting",Yes\n'
+    '10/3/2025 10:00:00,browser.two@example.edu,Bram Two,Acme College,Archivist,Archives,Yes\n'
+)
+
+
+def test_import_upload_preview_commit_and_undo(page, app, tmp_path):
+    export = tmp_path / "october-responses.csv"
+    export.write_text(IMPORT_CSV, encoding="utf-8")
+    login(page, app, "member")
+    support.click_until(page, support.sidebar_link(page, "Import"), page.get_by_role("heading", name="Import", exact=True))
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(export))
+    expect(page.get_by_text("october-responses.csv: 2 rows")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Columns")).to_be_visible()
+    expect(metric_value(page, "New people")).to_have_text("2", timeout=TIMEOUT_MS)
+    expect(metric_value(page, "Errors")).to_have_text("0")
+    expect(page.get_by_text("warning(s): the file can be imported as it is")).to_be_visible()
+    shot(page, "import_preview")
+    commit = page.get_by_role("button", name=re.compile(r"^Import 2 new or updated"))
+    support.click_until(page, commit, page.get_by_text(re.compile(r"Imported october-responses.csv as batch #\d+")))
+    shot(page, "import_done")
+
+    page.get_by_text(re.compile(r"Yes, remove everything this import added")).click()
+    undo = page.get_by_role("button", name="Undo import")
+    expect(undo).to_be_enabled(timeout=TIMEOUT_MS)
+    support.click_until(page, undo, page.get_by_text(re.compile(r"Undid import #\d+")))
+    shot(page, "import_undone")
+

@@ -98,3 +98,38 @@ def test_a_busy_database_is_explained(demo_db):
         assert result.returncode == 2 and "in use by another program" in result.stderr
     finally:
         holder.kill()
+
+
+def test_import_with_map_dry_run_json_and_undo(demo_db, tmp_path):
+    export = tmp_path / "renamed.csv"
+    export.write_text("Timestamp,Email Address,Nom,Institution,Expertise,Publish?\n"
+                      "10/2/2025 9:00:00,cli.person@example.edu,Cléo Person,Purdue University,\"Cataloging, GIS\",Yes\n",
+                      encoding="utf-8")
+    refused = run("import", str(export), "--kind", "skills", env_db=demo_db)
+    assert refused.returncode == 2 and "'Name' (field name)" in refused.stderr and "--map" in refused.stderr
+    people = json.loads(run("stats", "--json", env_db=demo_db).stdout)["people"]
+    dry = run("import", str(export), "--kind", "skills", "--map", "Nom=name", "--dry-run", "--json", env_db=demo_db)
+    assert dry.returncode == 0, dry.stderr
+    body = json.loads(dry.stdout)
+    assert body["new"] == 1 and body["batch_id"] is None and body["dry_run"] is True
+    assert json.loads(run("stats", "--json", env_db=demo_db).stdout)["people"] == people  # nothing written
+    done = json.loads(run("import", str(export), "--kind", "skills", "--map", "Nom=name", "--json",
+                          env_db=demo_db).stdout)
+    assert done["batch_id"] and done["new_people"] == 1
+    listed = run("imports", "list", env_db=demo_db)
+    assert "renamed.csv" in listed.stdout
+    undone = run("imports", "undo", str(done["batch_id"]), env_db=demo_db)
+    assert undone.returncode == 0 and "people 1" in undone.stdout
+    again = run("imports", "undo", str(done["batch_id"]), env_db=demo_db)
+    assert again.returncode == 2 and "already undone" in again.stderr
+
+
+def test_import_errors_as_json_name_row_and_column(demo_db, tmp_path):
+    export = tmp_path / "bad.csv"
+    export.write_text("Timestamp,Email Address,Name,Institution,Areas of expertise,Publish in the directory?\n"
+                      "someday,x@example.edu,X,Purdue University,GIS,Yes\n", encoding="utf-8")
+    result = run("import", str(export), "--json", env_db=demo_db)
+    assert result.returncode == 2
+    body = json.loads(result.stdout)
+    assert body["errors"] == [{"row": 2, "column": "Timestamp", "value": "someday",
+                               "message": "not a date and time (expected e.g. 9/15/2025 10:32:11)"}]

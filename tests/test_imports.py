@@ -196,3 +196,9 @@ def test_dry_run_counts_but_writes_nothing(conn):
     result = imports.import_bytes(conn, skills_csv(ROW_ANA, ROW_BEN), "s.csv", dry_run=True)
     assert result.new == 2 and result.batch_id is None
     assert conn.execute("SELECT count(*) FROM people").fetchall()[0][0] == 0
+
+
+def test_person_skills_hold_no_duplicate_pairs(demo_conn):
+    duplicates = demo_conn.execute("""SELECT count(*) FROM (SELECT response_id, skill_id FROM person_skills
+                                      GROUP BY ALL HAVING count(*) > 1)""").fetchall()[0][0]
+    assert duplicates == 0

@@ -169,3 +169,74 @@ def test_logout_returns_to_the_visitor_view():
     assert at.title[0].value == "ALI Skills Directory"
     with pytest.raises(ValueError):
         at.switch_page("pages/overview.py")
+
+
+IMPORT_CSV = (
+    "Timestamp,Email Address,Name,Institution,Job title,Areas of expertise (check all that apply),"
+    "May we publish your information in the ALI Skills Directory?\n"
+    '10/2/2025 10:00:00,new.person@example.edu,Nova Person,Purdue University,Librarian,"Cataloging, GIS",Yes\n'
+    '10/3/2025 10:00:00,other.person@example.edu,Otto Person,Acme College,Archivist,Archives,Yes\n'
+).encode()
+
+
+def _count(sql: str) -> int:
+    """Run a count on the test database with its own connection."""
+    conn = db.connect()
+    try:
+        return conn.execute(sql).fetchall()[0][0]
+    finally:
+        conn.close()
+
+
+def test_import_page_upload_preview_commit_and_undo():
+    at = open_page(app("member"), "pages/imports.py")
+    assert at.title[0].value == "Import" and not at.exception
+    at.file_uploader(key="import_file").set_value(("october.csv", IMPORT_CSV, "text/csv")).run()
+    assert not at.exception
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Rows read"] == "2" and figures["New people"] == "2" and figures["Errors"] == "0"
+    assert "institution not recognised" in " ".join(map(str, at.dataframe[-2].value["message"]))
+    people_before = _count("SELECT count(*) FROM people")
+    at.button(key="import_commit").click().run()
+    assert not at.exception
+    assert "Imported october.csv as batch" in texts(at)
+    assert _count("SELECT count(*) FROM people") == people_before + 2
+
+    at.selectbox(key="undo_batch").select_index(0).run()
+    assert at.button(key="undo_button").disabled
+    at.checkbox(key="undo_confirm").check().run()
+    at.button(key="undo_button").click().run()
+    assert "Undid import" in texts(at)
+    assert _count("SELECT count(*) FROM people") == people_before
+
+
+def test_import_page_shows_errors_and_refuses_to_import():
+    broken = IMPORT_CSV.replace(b"10/3/2025 10:00:00", b"someday")
+    at = open_page(app("member"), "pages/imports.py")
+    at.file_uploader(key="import_file").set_value(("broken.csv", broken, "text/csv")).run()
+    assert {m.label: m.value for m in at.metric}["Errors"] == "1"
+    assert at.button(key="import_commit").disabled
+    assert "Nothing can be imported until the errors are fixed" in texts(at)
+    problems = next(d.value for d in at.dataframe if "severity" in d.value.columns)
+    assert list(problems[problems["severity"] == "error"]["row"]) == [3]
+
+
+def test_import_page_names_a_missing_required_field():
+    renamed = IMPORT_CSV.replace(b"Name,", b"Nom complet,", 1)
+    at = open_page(app("member"), "pages/imports.py")
+    at.file_uploader(key="import_file").set_value(("renamed.csv", renamed, "text/csv")).run()
+    assert at.error and "Required field(s) not mapped: **Name**" in at.error[0].value
+    editor = next(d.value for d in at.dataframe if "Field" in d.value.columns)
+    assert editor.set_index("Column in the file").loc["Nom complet", "Field"] == "(ignore this column)"
+    assert not at.metric  # no preview until the mapping is complete
+
+
+def test_import_page_refuses_an_unreadable_file():
+    at = open_page(app("member"), "pages/imports.py")
+    at.file_uploader(key="import_file").set_value(("empty.csv", b"", "text/csv")).run()
+    assert at.error and "empty" in at.error[0].value
+
+
+def test_visitor_cannot_open_the_import_page():
+    with pytest.raises(ValueError):
+        app().switch_page("pages/imports.py")

@@ -1,0 +1,194 @@
+"""Import: upload a Google Forms export, confirm how its columns map, preview, import, and undo."""
+import pandas as pd
+import streamlit as st
+
+from lib import cycles, exports, forms, imports
+from lib.sheets import ImportRefused
+from ui import cache, session
+
+session.routed()
+me = session.require_committee()
+st.title("Import")
+st.caption("Bring in a Google Forms export (CSV or XLSX) of the Skills Directory Survey, the circle applications, "
+           "an attendance sheet or the end-of-year survey. Nothing is written until you press Import, and every "
+           "import can be undone.")
+conn = cache.cursor()
+
+AUTO_KIND = "Detect from the headers"
+FROM_TIMESTAMPS = "From each row's timestamp"
+IGNORE = "(ignore this column)"
+
+upload = st.file_uploader("Google Forms export", type=["csv", "xlsx"], key="import_file",
+                          help="In Google Forms: Responses → Download responses (.csv); or the linked Sheet saved "
+                               "as .xlsx. Up to 50 MB.")
+
+
+def _history() -> None:
+    """Show the import history with undo."""
+    st.subheader("Import history")
+    batches = imports.list_batches(conn)
+    if batches.empty:
+        st.info("Nothing has been imported yet.")
+        return
+    st.dataframe(batches.rename(columns={
+        "id": "Batch", "kind": "Kind", "cycle": "Program year", "file_name": "File", "file_hash": "SHA-256",
+        "created_by": "By", "created_at": "When", "rows_read": "Rows", "new_count": "New",
+        "updated_count": "Updated", "unchanged_count": "Unchanged", "undone_at": "Undone", "undone_by": "Undone by"}),
+        hide_index=True, width="stretch", key="import_history")
+    open_batches = batches[batches["undone_at"].isna()]
+    if open_batches.empty:
+        return
+    labels = {f"#{row.id} · {row.file_name} · {forms.KIND_LABELS.get(row.kind, row.kind)} · {row.cycle}": int(row.id)
+              for row in open_batches.itertuples()}
+    st.markdown("**Undo an import**")
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = left.selectbox("Import to undo", list(labels), key="undo_batch")
+    confirm = st.checkbox("Yes, remove everything this import added (people it brought in, answers, "
+                          "circles, attendance).", key="undo_confirm")
+    if right.button("Undo import", type="primary", disabled=not confirm, key="undo_button", icon=":material/undo:",
+                    width="stretch"):
+        try:
+            removed = imports.undo_batch(conn, labels[chosen], actor=me.username)
+        except ImportRefused as exc:
+            st.error(str(exc))
+        else:
+            cache.clear()
+            st.session_state["import_notice"] = (
+                f"Undid import #{labels[chosen]}: " + ", ".join(f"{n} {t.replace('_', ' ')}"
+                                                                for t, n in removed.items() if n) + ".")
+            st.rerun()
+
+
+notice = st.session_state.pop("import_notice", None)
+if notice:
+    st.success(notice, icon=":material/check_circle:")
+
+if upload is None:
+    _history()
+    st.stop()
+
+data = upload.getvalue()
+options = st.columns([2, 2, 1.4], vertical_alignment="bottom")
+kind_choice = options[0].selectbox("Which form is this?", [AUTO_KIND, *forms.KIND_LABELS.values()], key="import_kind")
+known_cycles = cycles.all_cycles(conn)
+next_cycle = cycles.name_for(cycles.parse(known_cycles[-1]) + 1) if known_cycles else None
+cycle_choices = [FROM_TIMESTAMPS, *reversed(known_cycles), *([next_cycle] if next_cycle else [])]
+cycle_choice = options[1].selectbox("Program year", cycle_choices, key="import_cycle",
+                                    help="Responses fall in the program year of their timestamp (September to "
+                                         "August). Attendance sheets and rosters have no timestamps: choose it.")
+day_first = options[2].checkbox("Dates are day/month", key="import_day_first",
+                                help="Tick when the Sheet's locale writes 15/9/2025 instead of 9/15/2025.")
+kind = None if kind_choice == AUTO_KIND else next(k for k, v in forms.KIND_LABELS.items() if v == kind_choice)
+cycle = None if cycle_choice == FROM_TIMESTAMPS else cycle_choice
+
+try:
+    sheet = None
+    if upload.name.lower().endswith(".xlsx"):
+        names = imports.inspect(conn, data, upload.name).sheet.sheet_names
+        if len(names) > 1:
+            sheet = st.selectbox("Sheet", names, key="import_sheet")
+    found = imports.inspect(conn, data, upload.name, sheet=sheet, kind=kind)
+except ImportRefused as exc:
+    st.error(str(exc), icon=":material/block:")
+    _history()
+    st.stop()
+
+if found.kind is None:
+    st.error("Could not tell which form this is from its headers. Choose it above.", icon=":material/help:")
+    st.stop()
+
+table = found.sheet
+st.markdown(f"**{upload.name}**: {table.rows:,} rows, {len(table.headers)} columns · "
+            f"{forms.KIND_LABELS[found.kind]}")
+for note in table.notes:
+    st.caption(note)
+if found.mapping_source == "remembered":
+    st.info("These headers were imported before: the mapping confirmed then is used. Change it below if needed.",
+            icon=":material/history:")
+
+st.subheader("Columns")
+st.caption("Each column of the file and the question it answers. Change a field in the right-hand column if the "
+           "guess is wrong; required fields are marked *.")
+labels = {spec.name: spec.label + (" *" if spec.required else "") for spec in forms.FIELDS[found.kind]}
+if found.kind == "attendance":
+    labels.update({f"month:{m}": f"Meeting: {m}" for m in forms.MONTHS})
+by_label = {label: name for name, label in labels.items()}
+editor = pd.DataFrame({
+    "Column in the file": table.headers,
+    "Example": [", ".join(table.sample(h, 2))[:80] for h in table.headers],
+    "Field": [labels.get(found.mapping.get(h, ""), IGNORE) for h in table.headers],
+})
+edited = st.data_editor(
+    editor, hide_index=True, width="stretch", key=f"import_mapping_{found.file_hash[:12]}_{found.kind}",
+    disabled=["Column in the file", "Example"],
+    column_config={"Field": st.column_config.SelectboxColumn("Field", options=[IGNORE, *labels.values()],
+                                                              required=True)})
+mapping = {row["Column in the file"]: by_label.get(row["Field"], "") for _, row in edited.iterrows()}
+missing = forms.missing_required(found.kind, {h: f for h, f in mapping.items() if f})
+if missing:
+    st.error("Required field(s) not mapped: " + ", ".join(f"**{spec.label}**" for spec in missing)
+             + ". Choose the column that holds each one in the table above.", icon=":material/warning:")
+    _history()
+    st.stop()
+
+try:
+    with st.spinner("Checking every row…"):
+        preview = imports.import_bytes(conn, data, upload.name, kind=found.kind, cycle=cycle, mapping=mapping,
+                                       dry_run=True, actor=me.username, sheet=sheet, day_first=day_first)
+except ImportRefused as exc:
+    st.error(str(exc), icon=":material/block:")
+    _history()
+    st.stop()
+
+st.subheader("Preview")
+figures = st.columns(7)
+for column, (label, value) in zip(figures, [
+        ("Rows read", preview.rows), ("New people", preview.new_people), ("New", preview.new),
+        ("Updated", preview.updated), ("Unchanged", preview.unchanged), ("Repeat submissions", preview.repeats),
+        ("Errors", len(preview.errors))]):
+    column.metric(label, f"{value:,}", border=True)
+if preview.cycles:
+    st.caption("Program year(s): " + ", ".join(preview.cycles))
+
+problems = preview.problems_frame()
+if not problems.empty:
+    title = (f"{len(preview.errors)} error(s) must be fixed in the file before it can be imported"
+             if preview.errors else f"{len(preview.warnings)} warning(s): the file can be imported as it is")
+    with st.expander(title, expanded=bool(preview.errors), icon=":material/error:" if preview.errors else
+                     ":material/info:"):
+        st.dataframe(problems, hide_index=True, width="stretch", key="import_problems",
+                     column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
+                                    "column": "Column", "value": "Value", "message": "Problem",
+                                    "severity": "Kind"})
+        st.download_button("Download this list (CSV)", exports.to_csv(problems),
+                           file_name=f"{upload.name.rsplit('.', 1)[0]}-problems.csv", mime="text/csv",
+                           key="import_problems_download", icon=":material/download:")
+
+nothing_new = not (preview.new or preview.updated)
+if preview.errors:
+    st.error("Nothing can be imported until the errors are fixed: correct the file (the list names row and "
+             "column) and upload it again.", icon=":material/block:")
+elif nothing_new:
+    st.info("Everything in this file is already imported: nothing to do.", icon=":material/done_all:")
+
+if st.button(f"Import {preview.new + preview.updated:,} new or updated record(s)", type="primary",
+             disabled=bool(preview.errors) or nothing_new, key="import_commit"):
+    bar = st.progress(0.0, text="Starting")
+    try:
+        result = imports.import_bytes(conn, data, upload.name, kind=found.kind, cycle=cycle, mapping=mapping,
+                                      actor=me.username, sheet=sheet, day_first=day_first,
+                                      progress=lambda fraction, text: bar.progress(fraction, text=text))
+    except ImportRefused as exc:
+        st.error(str(exc))
+    else:
+        if result.errors:
+            st.error("Nothing was written: " + "; ".join(str(p) for p in result.errors[:5]))
+        else:
+            cache.clear()
+            st.session_state["import_notice"] = (
+                f"Imported {upload.name} as batch #{result.batch_id}: {result.new} new, {result.updated} updated, "
+                f"{result.unchanged} unchanged, {result.new_people} new people.")
+            st.rerun()
+
+st.divider()
+_history()

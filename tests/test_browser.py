@@ -241,7 +241,7 @@ def test_login_survives_reload(page, app):
 def test_committee_member_has_no_admin_page(page, app):
     login(page, app, "member")
     expect(page.get_by_text("Logged in as Morgan Member")).to_be_visible()
-    assert nav_titles(page) == ["Overview", "Skills Directory", "My account"]
+    assert nav_titles(page) == ["Overview", "Skills Directory", "Import", "My account"]
     expect(support.sidebar_link(page, "Users")).to_have_count(0)
     page.goto(app.base_url + "/admin")
     expect_not_found(page, fallback="Overview")  # still logged in after the reload

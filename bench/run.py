@@ -257,6 +257,7 @@ PAGES = [
     ("Skills Directory (logged out)", None, "ALI Skills Directory"),
     ("Overview", "pages/overview.py", "Overview"),
     ("Skills Directory", "pages/directory.py", "ALI Skills Directory"),
+    ("Import", "pages/imports.py", "Import"),
     ("Users", "pages/admin.py", "Users"),
     ("Account", "pages/account.py", "My account"),
 ]

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import cycles, exports, forms, imports
+from lib import cycles, exports, forms, imports, institutions
 from lib.sheets import ImportRefused
 from ui import cache, session
 
@@ -24,7 +24,14 @@ upload = st.file_uploader("Google Forms export", type=["csv", "xlsx"], key="impo
 
 
 def _history() -> None:
-    """Show the import history with undo."""
+    """Show the import history with undo, and the institution names still to review."""
+    review = institutions.needing_review(conn)
+    if review:
+        with st.expander(f"{len(review)} institution name(s) not recognised: review them", icon=":material/flag:"):
+            st.caption("Answers kept these names as written. Add a name as an alias of its institution in "
+                       "data/reference/institutions.csv (or fix the form's options) so future imports match it.")
+            st.dataframe(pd.DataFrame(review, columns=["Institution as typed", "Answers"]), hide_index=True,
+                         width="stretch", key="institutions_to_review")
     st.subheader("Import history")
     batches = imports.list_batches(conn)
     if batches.empty:
@@ -144,7 +151,7 @@ st.subheader("Preview")
 figures = st.columns(7)
 for column, (label, value) in zip(figures, [
         ("Rows read", preview.rows), ("New people", preview.new_people), ("New", preview.new),
-        ("Updated", preview.updated), ("Unchanged", preview.unchanged), ("Repeat submissions", preview.repeats),
+        ("Updated", preview.updated), ("Unchanged", preview.unchanged), ("Repeats", preview.repeats),
         ("Errors", len(preview.errors))]):
     column.metric(label, f"{value:,}", border=True)
 if preview.cycles:

@@ -210,3 +210,12 @@ def test_sheet_reader_reports_ragged_rows():
     text = b"A,B\n1,2\n3,4,5\n"
     sheet = sheets.read(text, "ragged.csv")
     assert sheet.rows == 2 and any("more cells" in note for note in sheet.notes)
+
+
+def test_unrecognised_institutions_are_listed_for_review(conn):
+    from lib import institutions
+
+    data = csv_bytes(HEADER_2024, [row(inst="Acme College"), row(email="b@x.edu", inst="Acme College"),
+                                   row(email="c@x.edu", inst="Purdue University")])
+    imports.import_bytes(conn, data, "inst.csv")
+    assert institutions.needing_review(conn) == [("Acme College", 2)]

@@ -200,6 +200,8 @@ def test_import_page_upload_preview_commit_and_undo():
     at.button(key="import_commit").click().run()
     assert not at.exception
     assert "Imported october.csv as batch" in texts(at)
+    review = next(d.value for d in at.dataframe if "Institution as typed" in d.value.columns)
+    assert list(review["Institution as typed"]) == ["Acme College"]
     assert _count("SELECT count(*) FROM people") == people_before + 2
 
     at.selectbox(key="undo_batch").select_index(0).run()

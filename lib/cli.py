@@ -122,7 +122,6 @@ def main(argv: list[str] | None = None) -> int:
 def _run(conn, args) -> int:
     """Dispatch a parsed command."""
     # Modules are imported per command, so that `python -m lib import` does not pay for pandas.
-
     if args.command == "init":
         auth.announce_first_admin(auth.ensure_first_admin(conn))
         if args.demo:

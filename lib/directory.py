@@ -7,6 +7,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from . import skills as skills_module
 from .db import first
 
 # The latest response per person and cycle; earlier ones stay as history.
@@ -48,21 +49,12 @@ def search_terms(text: str | None) -> list[str]:
     return [t for t in found if t]
 
 
-def skill_phrases(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Map every lowercased skill name and alias to its skill."""
-    phrases: dict[str, str] = {}
-    for name, aliases in conn.execute("SELECT name, aliases FROM skills WHERE NOT proposed").fetchall():
-        for phrase in [name, *(aliases or [])]:
-            phrases.setdefault(phrase.lower(), name)
-    return phrases
-
-
 def parse_search(conn: duckdb.DuckDBPyConnection, text: str | None) -> tuple[dict[str, str], list[str]]:
     """Split a search into skills named by name or alias ({phrase: skill}) and the remaining words."""
     remaining = (text or "").lower()
     skills: dict[str, str] = {}
     # Longest phrases first, so 'information literacy instruction' wins over 'library instruction'.
-    for phrase, skill in sorted(skill_phrases(conn).items(), key=lambda item: -len(item[0])):
+    for phrase, skill in sorted(skills_module.options(conn).items(), key=lambda item: -len(item[0])):
         pattern = r"(?<![\w])" + re.escape(phrase) + r"(?![\w])"
         if re.search(pattern, remaining):
             skills.setdefault(phrase, skill)

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Callable
 
 import duckdb
 import pyarrow as pa
-from rapidfuzz import fuzz, process
 
-from . import cycles, forms, institutions
+from . import cycles, forms, institutions, skills
 from .db import audit, first, scalar, transaction
 from .settings import get_settings
 from .sheets import ImportRefused, Sheet
@@ -570,10 +569,9 @@ class _Staging:
         column = self.header("expertise")
         others = self.conn.execute("""SELECT part, min(_row), count(*) FROM import_parts WHERE skill_id IS NULL
                                       GROUP BY part ORDER BY min(_row)""").fetchall()
-        choices = list(options)
         for value, row_no, count in others[:MAX_LISTED]:
-            nearest = process.extractOne(value.lower(), choices, scorer=fuzz.WRatio)
-            hint = f"; closest existing skill: {options[nearest[0]]}" if nearest and nearest[1] >= 80 else ""
+            nearest = skills.closest(value, options)
+            hint = f"; closest existing skill: {nearest}" if nearest else ""
             rows = f" ({count} rows)" if count > 1 else ""
             self.result.warnings.append(Problem(row_no, column, value,
                                                 f"not in the skills taxonomy{rows}: kept as an 'other' answer, "

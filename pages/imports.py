@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import cycles, exports, forms, imports, institutions
+from lib import cycles, exports, forms, imports, institutions, skills
 from lib.sheets import ImportRefused
 from ui import cache, session
 
@@ -32,6 +32,13 @@ def _history() -> None:
                        "data/reference/institutions.csv (or fix the form's options) so future imports match it.")
             st.dataframe(pd.DataFrame(review, columns=["Institution as typed", "Answers"]), hide_index=True,
                          width="stretch", key="institutions_to_review")
+    proposed = skills.proposals(conn)
+    if proposed:
+        with st.expander(f"{len(proposed)} skill(s) typed by members are not in the taxonomy", icon=":material/lightbulb:"):
+            st.caption("Free-text 'Other' answers from members' latest survey responses, with the closest existing "
+                       "skill. Add a skill (or an alias) to data/reference/skills.csv to count it next time.")
+            st.dataframe(pd.DataFrame(proposed, columns=["Skill as typed", "Members", "Closest existing skill"]),
+                         hide_index=True, width="stretch", key="skills_proposed")
     st.subheader("Import history")
     batches = imports.list_batches(conn)
     if batches.empty:

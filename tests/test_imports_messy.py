@@ -219,3 +219,13 @@ def test_unrecognised_institutions_are_listed_for_review(conn):
                                    row(email="c@x.edu", inst="Purdue University")])
     imports.import_bytes(conn, data, "inst.csv")
     assert institutions.needing_review(conn) == [("Acme College", 2)]
+
+
+def test_typed_skills_are_listed_as_proposals_with_the_closest_skill(conn):
+    from lib import skills
+
+    data = csv_bytes(HEADER_2024, [row(skills="Cataloging, Metadta creation"),
+                                   row(email="b@x.edu", skills="Metadta creation, Zines"),
+                                   row(email="c@x.edu", skills="Archives")])
+    imports.import_bytes(conn, data, "s.csv")
+    assert skills.proposals(conn) == [("Metadta creation", 2, "Metadata"), ("Zines", 1, None)]

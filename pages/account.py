@@ -1,4 +1,6 @@
 """Account: the committee login form for visitors; your own details and password once logged in."""
+import time
+
 import streamlit as st
 from streamlit_authenticator.utilities import LoginError
 
@@ -6,6 +8,7 @@ from lib import auth
 from ui import cache, session
 
 session.routed()
+LANDING_SECONDS = 2.0
 
 who = session.viewer()
 
@@ -22,7 +25,7 @@ if not who.is_committee:
     status = st.session_state.get("authentication_status")
     if status:
         # The browser stores the login cookie and then reruns the app, which opens the Overview.
-        st.session_state["_just_logged_in"] = True
+        st.session_state["_landing"] = (time.monotonic(), 2)
         st.success(f"Welcome, {st.session_state.get('name')}. Opening the Overview…", icon=":material/check_circle:")
         if st.button("Continue", key="continue_after_login"):
             st.rerun()
@@ -34,8 +37,11 @@ if not who.is_committee:
                 icon=":material/info:")
     st.stop()
 
-if st.session_state.get("_just_logged_in"):
-    # The Overview clears the flag, so a second rerun from the cookie component still lands there.
+logged_in_at, bounces = st.session_state.get("_landing", (0.0, 0))
+if bounces and time.monotonic() - logged_in_at < LANDING_SECONDS:
+    # The cookie component reruns the app once or twice right after a login, each time on this page;
+    # those reruns go on to the Overview, so the new session does not end up here.
+    st.session_state["_landing"] = (logged_in_at, bounces - 1)
     st.switch_page("pages/overview.py")
 
 st.title("My account")

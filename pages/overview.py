@@ -9,7 +9,6 @@ from ui import cache, session
 session.routed()
 
 session.require_committee()
-st.session_state.pop("_just_logged_in", None)
 cycle = session.selected_cycle()
 st.title("Overview")
 st.caption("Headline figures of the program year chosen in the sidebar; the small line under each shows every "

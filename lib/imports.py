@@ -422,6 +422,8 @@ class _Staging:
 
     def _base(self) -> None:
         """Create import_base (every row parsed, with is_valid) and the view import_valid of its good rows."""
+        # The SQL below is assembled from identifiers made here (c0.., f_*) and this module's constants;
+        # uploaded values only ever reach DuckDB as data in import_raw or as ? parameters.
         formats = (_DAY_FIRST_FORMATS if self.day_first else _US_FORMATS) + _ISO_FORMATS
         has_ts, has_email = "timestamp" in self.columns, "email" in self.columns
         email_required = has_email and forms.field(self.kind, "email").required
@@ -521,12 +523,7 @@ class _Staging:
 
     def _skills(self) -> None:
         """Build the incoming survey responses, splitting checkbox cells against the skills taxonomy in SQL."""
-        options: dict[str, tuple[int, str]] = {}
-        for skill_id, name, aliases in self.conn.execute(
-                "SELECT id, name, aliases FROM skills WHERE NOT proposed ORDER BY id").fetchall():
-            options.setdefault(name.lower(), (skill_id, name))
-            for alias in aliases or []:
-                options.setdefault(alias.lower(), (skill_id, name))
+        options = skills.options_with_ids(self.conn)
         # Options holding ', ' are swapped for a token before splitting, so they stay whole.
         comma_options = sorted((o for o in options if ", " in o), key=len, reverse=True)
         tokens = {f"\x1f{i}\x1f": options[o] for i, o in enumerate(comma_options)}

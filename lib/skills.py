@@ -7,14 +7,20 @@ from rapidfuzz import fuzz, process
 CLOSEST_MIN = 80
 
 
+def options_with_ids(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
+    """Map every lowercased skill name and alias to (skill id, skill name); a name wins over an alias."""
+    found: dict[str, tuple[int, str]] = {}
+    for skill_id, name, aliases in conn.execute(
+            "SELECT id, name, aliases FROM skills WHERE NOT proposed ORDER BY id").fetchall():
+        found.setdefault(name.lower(), (skill_id, name))
+        for alias in aliases or []:
+            found.setdefault(alias.lower(), (skill_id, name))
+    return found
+
+
 def options(conn: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Map every lowercased skill name and alias to its skill."""
-    found: dict[str, str] = {}
-    for name, aliases in conn.execute("SELECT name, aliases FROM skills WHERE NOT proposed ORDER BY id").fetchall():
-        found.setdefault(name.lower(), name)
-        for alias in aliases or []:
-            found.setdefault(alias.lower(), name)
-    return found
+    return {key: name for key, (_, name) in options_with_ids(conn).items()}
 
 
 def closest(value: str, known: dict[str, str]) -> str | None:

@@ -96,12 +96,12 @@ kind = None if kind_choice == AUTO_KIND else next(k for k, v in forms.KIND_LABEL
 cycle = None if cycle_choice == FROM_TIMESTAMPS else cycle_choice
 
 try:
+    found = imports.inspect(conn, data, upload.name, kind=kind)
     sheet = None
-    if upload.name.lower().endswith(".xlsx"):
-        names = imports.inspect(conn, data, upload.name).sheet.sheet_names
-        if len(names) > 1:
-            sheet = st.selectbox("Sheet", names, key="import_sheet")
-    found = imports.inspect(conn, data, upload.name, sheet=sheet, kind=kind)
+    if len(found.sheet.sheet_names) > 1:
+        sheet = st.selectbox("Sheet", found.sheet.sheet_names, key="import_sheet")
+        if sheet != found.sheet.sheet:  # read the workbook again only for another sheet
+            found = imports.inspect(conn, data, upload.name, sheet=sheet, kind=kind)
 except ImportRefused as exc:
     st.error(str(exc), icon=":material/block:")
     _history()

@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     demo_p.add_argument("--people", type=int, default=None, help="size of the synthetic people pool (default 420)")
     demo_p.add_argument("--seed", type=int, default=2023)
     demo_p.add_argument("--out", type=Path, default=None, help="folder for the exports (default data/demo)")
+    demo_p.add_argument("--shape", choices=("sheet", "form"), default=None,
+                        help="write every year as the linked Sheet's CSV or as the form's own download "
+                             "(default: 2025-26 as the form's download, earlier years as the Sheet's)")
 
     stats = sub.add_parser("stats", help="headline figures of the database")
     stats.add_argument("--json", action="store_true", help="print one JSON object")
@@ -136,7 +139,7 @@ def _run(conn, args) -> int:
     if args.command == "demo":
         from . import demo
         auth.announce_first_admin(auth.ensure_first_admin(conn))
-        demo.load(conn, people=args.people, seed=args.seed, out_dir=args.out, report=print)
+        demo.load(conn, people=args.people, seed=args.seed, out_dir=args.out, report=print, shape=args.shape)
         return 0
     if args.command == "stats":
         from . import overview

@@ -99,6 +99,10 @@ OUTCOME_HEADERS = (
 # The 2024-25 end-of-year survey did not collect emails.
 _ANONYMOUS_OUTCOMES = frozenset({"2024-25"})
 _BOM_SKILLS = frozenset({"2024-25"})
+# Committees use both download shapes (see lib.answers): the newest year comes as the form's own CSV download,
+# the earlier years as the linked Sheet's.
+EXPORT_SHAPES = ("sheet", "form")
+SHAPES = {"2023-24": "sheet", "2024-25": "sheet", "2025-26": "form"}
 
 CONTACT_PURPOSES = ("Support", "Discussion", "Feedback", "Collaboration")
 CONTACT_METHODS = ("Email", "Phone", "Video call", "Microsoft Teams", "Zoom")
@@ -463,8 +467,11 @@ class _World:
         return f"{local}{count if count > 1 else ''}@{domain}"
 
 
-def write_exports(out_dir: Path, people: int | None = None, seed: int = 2023) -> list[DemoFile]:
-    """Write the synthetic Google Forms exports of three program years into out_dir."""
+def write_exports(out_dir: Path, people: int | None = None, seed: int = 2023,
+                  shape: str | None = None) -> list[DemoFile]:
+    """Write the synthetic Google Forms exports of three program years into out_dir (in SHAPES, or all in one shape)."""
+    if shape not in (None, *EXPORT_SHAPES):
+        raise ValueError(f"shape must be one of {', '.join(EXPORT_SHAPES)} (got {shape!r})")
     pool = DEFAULT_PEOPLE if people is None else int(people)
     if pool < 10:
         raise ValueError(f"people must be at least 10 (got {pool})")
@@ -491,11 +498,12 @@ def write_exports(out_dir: Path, people: int | None = None, seed: int = 2023) ->
             last_seen[index] = year
         path = out_dir / f"skills_survey_{cycle}.csv"
         rows = _skills_rows(survey_rng, world, year, [persons[i] for i in respondents])
-        _write_csv(path, SKILLS_HEADERS[cycle], rows, bom=cycle in _BOM_SKILLS)
+        _write_csv(path, SKILLS_HEADERS[cycle], rows, shape or SHAPES[cycle], bom=cycle in _BOM_SKILLS)
         files.append(DemoFile(path, "skills", cycle))
 
         early = [i for i in respondents if year - persons[i].start_year <= 3 and i not in applied]
-        files.extend(_write_pmc(pmc_rng, world, out_dir, cycle, year, scale, persons, early, applied))
+        files.extend(_write_pmc(pmc_rng, world, out_dir, cycle, year, scale, persons, early, applied,
+                                shape or SHAPES[cycle]))
     return files
 
 
@@ -649,15 +657,15 @@ def _skills_row(rng: random.Random, world: _World, person: _Person, when: dateti
         skills.append(person.other)
     department = person.department if rng.random() >= 0.05 else ""
     return [
-        _timestamp(when),
+        when,
         person.email,
         person.name,
         _institution_cell(rng, world.institutions[person.institution]),
         person.title,
         department,
         _years_cell(rng, year - person.start_year),
-        ", ".join(skills),
-        ", ".join(CONTACT_PURPOSES[i] for i in person.purposes),
+        tuple(skills),
+        tuple(CONTACT_PURPOSES[i] for i in person.purposes),
         person.contact,
         "Yes" if person.consent else "No",
     ]
@@ -714,6 +722,7 @@ def _write_pmc(
     persons: list[_Person],
     early: list[int],
     applied: set[int],
+    shape: str,
 ) -> list[DemoFile]:
     """Write the applications, rosters, attendance and end-of-year files of one program year."""
     cfg = {key: round(value * scale) for key, value in _PMC[year].items()}
@@ -732,23 +741,23 @@ def _write_pmc(
     rows = [entry[2] for entry in entries]
     files = []
     path = out_dir / f"pmc_applications_{cycle}.csv"
-    _write_csv(path, APPLICATION_HEADERS, rows)
+    _write_csv(path, APPLICATION_HEADERS, rows, shape)
     files.append(DemoFile(path, "applications", cycle))
 
     circles = _form_circles(rng, on_time)
     path = out_dir / f"circles_{cycle}.csv"
-    _write_csv(path, ROSTER_HEADERS, [[name, a.person.email] for name, members in circles for a in members])
+    _write_csv(path, ROSTER_HEADERS, [[name, a.person.email] for name, members in circles for a in members], shape)
     files.append(DemoFile(path, "rosters", cycle))
 
     attendance, dropouts = _attendance(rng, year, scale, circles)
     path = out_dir / f"attendance_{cycle}.csv"
-    _write_csv(path, ATTENDANCE_HEADERS, attendance)
+    _write_csv(path, ATTENDANCE_HEADERS, attendance, shape)
     files.append(DemoFile(path, "attendance", cycle))
 
     path = out_dir / f"end_of_year_{cycle}.csv"
     members = [a for _, group in circles for a in group]
     header, rows = _outcomes(rng, cycle, year, cfg, scale, members, dropouts)
-    _write_csv(path, header, rows)
+    _write_csv(path, header, rows, shape)
     files.append(DemoFile(path, "outcomes", cycle))
     return files
 
@@ -877,16 +886,16 @@ def _application_row(rng: random.Random, world: _World, a: _Applicant) -> list[s
     """Return one application row."""
     goals = [GOAL_OPTIONS[i] for i in a.goals] + ([a.goal_other] if a.goal_other else [])
     return [
-        _timestamp(a.when),
+        a.when,
         a.person.email,
         a.person.name,
         _institution_cell(rng, world.institutions[a.person.institution]),
         a.person.title,
         a.stage,
-        ", ".join(goals),
+        tuple(goals),
         a.story,
         a.meeting_format,
-        ", ".join(AVAILABILITY_OPTIONS[i] for i in a.availability),
+        tuple(AVAILABILITY_OPTIONS[i] for i in a.availability),
         "I agree",
         a.comments,
     ]
@@ -987,7 +996,7 @@ def _outcomes(
         elif position == 2 * special and year == 2025:
             comment = _MULTILINE_COMMENT
         quote = ("Yes" if rng.random() < 0.8 else "No") if comment else ""
-        row = [_timestamp(when)]
+        row: list = [when]
         if cycle not in _ANONYMOUS_OUTCOMES:
             row.append(a.person.email)
         row += [goals, again, str(satisfaction), comment, quote]
@@ -997,17 +1006,44 @@ def _outcomes(
     return header, [entry[2] for entry in entries]
 
 
-def _timestamp(when: datetime) -> str:
-    """Return a Google Forms US-locale timestamp such as 9/15/2025 10:32:11."""
-    return f"{when.month}/{when.day}/{when.year} {when.hour}:{when.minute:02d}:{when.second:02d}"
+def _timestamp(when: datetime, shape: str) -> str:
+    """Return a timestamp as the export shape writes it.
+
+    "sheet": the linked Sheet's US locale, 9/15/2025 10:32:11; "form": the form's own download,
+    2025/09/15 10:32:11 AM EDT (12-hour clock and Indiana's time zone abbreviation).
+    """
+    if shape == "sheet":
+        return f"{when.month}/{when.day}/{when.year} {when.hour}:{when.minute:02d}:{when.second:02d}"
+    hour = when.hour % 12 or 12
+    return (f"{when:%Y/%m/%d} {hour}:{when.minute:02d}:{when.second:02d} {'PM' if when.hour >= 12 else 'AM'} "
+            f"{'EDT' if _daylight_saving(when) else 'EST'}")
 
 
-def _write_csv(path: Path, header: tuple[str, ...], rows: list[list[str]], bom: bool = False) -> None:
-    """Write a CSV the way Google Forms exports it (optionally with the BOM Excel adds)."""
+def _daylight_saving(when: datetime) -> bool:
+    """Tell whether US daylight saving time is in force (second Sunday of March to first Sunday of November)."""
+    march = datetime(when.year, 3, 8)
+    november = datetime(when.year, 11, 1)
+    starts = march + timedelta(days=(6 - march.weekday()) % 7, hours=2)
+    ends = november + timedelta(days=(6 - november.weekday()) % 7, hours=2)
+    return starts <= when < ends
+
+
+def _cell(value: object, shape: str) -> object:
+    """Write one cell in the export shape: timestamps as the shape prints them, checkbox answers joined."""
+    if isinstance(value, datetime):
+        return _timestamp(value, shape)
+    if isinstance(value, tuple):
+        # The Sheet joins checked boxes with ", ", the form's own download with ";".
+        return (";" if shape == "form" else ", ").join(value)
+    return value
+
+
+def _write_csv(path: Path, header: tuple[str, ...], rows: list[list], shape: str, bom: bool = False) -> None:
+    """Write a CSV the way Google Forms exports it in the given shape (optionally with the BOM Excel adds)."""
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerows([_cell(value, shape) for value in row] for row in rows)
 
 
 def _load_institutions() -> list[_Institution]:
@@ -1042,7 +1078,7 @@ def _ascii(text: str) -> str:
 
 
 def load(conn, people: int | None = None, seed: int = 2023, out_dir: Path | None = None,
-         report=lambda text: None) -> list:
+         report=lambda text: None, shape: str | None = None) -> list:
     """Write the demo exports and import them through lib.imports, the path users' files take."""
     from . import imports
     from .settings import get_settings
@@ -1050,7 +1086,7 @@ def load(conn, people: int | None = None, seed: int = 2023, out_dir: Path | None
     out_dir = out_dir or get_settings().demo_dir
     report(f"Writing synthetic Google Forms exports to {out_dir} ...")
     results = []
-    for demo_file in write_exports(out_dir, people=people, seed=seed):
+    for demo_file in write_exports(out_dir, people=people, seed=seed, shape=shape):
         # Rosters and attendance sheets carry no timestamps, so they are told their cycle.
         cycle = demo_file.cycle if demo_file.kind in ("rosters", "attendance") else None
         if demo_file.kind == "rosters" and conn.execute(

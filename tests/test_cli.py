@@ -132,4 +132,4 @@ def test_import_errors_as_json_name_row_and_column(demo_db, tmp_path):
     assert result.returncode == 2
     body = json.loads(result.stdout)
     assert body["errors"] == [{"row": 2, "column": "Timestamp", "value": "someday",
-                               "message": "not a date and time (expected e.g. 9/15/2025 10:32:11)"}]
+                               "message": "not a date and time (expected e.g. 9/15/2025 10:32:11 or 2025/09/15 10:32:11 AM EDT)"}]

@@ -115,8 +115,12 @@ def split_checkboxes(cell, options):
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
-    """Files written once at the default size, keyed by (kind, cycle)."""
-    files = demo.write_exports(tmp_path_factory.mktemp("demo"))
+    """Files written once at the default size, every year as the linked Sheet's CSV, keyed by (kind, cycle).
+
+    The default demo writes 2025-26 as the form's own download instead; tests/test_export_shapes.py checks
+    that both shapes carry the same answers and import identically.
+    """
+    files = demo.write_exports(tmp_path_factory.mktemp("demo"), shape="sheet")
     return {(f.kind, f.cycle): f.path for f in files}
 
 
@@ -324,3 +328,18 @@ def test_people_scales_the_skills_files(tmp_path):
                 names.setdefault(row[1], set()).add(row[2])
     assert len(set(emails)) > 4000
     assert all(len(n) == 1 for n in names.values())
+
+
+def test_the_default_demo_writes_2025_26_as_the_forms_own_download(tmp_path):
+    files = {(f.kind, f.cycle): f.path for f in demo.write_exports(tmp_path)}
+    for (kind, cycle), path in files.items():
+        if kind in ("rosters", "attendance"):
+            continue
+        stamps = [row[0] for row in read(path)[1]]
+        if demo.SHAPES[cycle] == "form":
+            assert all(re.fullmatch(r"\d{4}/\d{2}/\d{2} \d{1,2}:\d{2}:\d{2} [AP]M E[DS]T", s) for s in stamps), path.name
+            parsed = [datetime.strptime(s[:-4], "%Y/%m/%d %I:%M:%S %p") for s in stamps]
+        else:
+            parsed = [datetime.strptime(s, "%m/%d/%Y %H:%M:%S") for s in stamps]
+        assert parsed == sorted(parsed), path.name
+    assert set(demo.SHAPES.values()) == set(demo.EXPORT_SHAPES)

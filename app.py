@@ -8,8 +8,7 @@ st.set_page_config(page_title="ALI Mentorship", page_icon=":material/diversity_3
 viewer = session.current_viewer()
 st.session_state["_viewer"] = viewer
 
-# One page serves the login form to visitors and "My account" to committee members, at the same URL,
-# so the rerun that follows a login lands on a registered page.
+# One page serves the login form to visitors and "My account" to committee members, at the same URL.
 account_page = st.Page("pages/account.py", title="My account" if viewer.is_committee else "Committee login",
                        icon=":material/account_circle:" if viewer.is_committee else ":material/login:",
                        url_path="account")
@@ -18,8 +17,8 @@ directory_page = st.Page("pages/directory.py", title="Skills Directory", icon=":
 if viewer.is_committee:
     pages = {
         "Programs": [
-            st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",
-                    default=True),
+            overview_page := st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
+                                     url_path="overview", default=True),
             directory_page,
         ],
         "Data": [
@@ -36,6 +35,8 @@ else:
     pages = {"": [directory_page, account_page]}
 
 navigation = st.navigation(pages)
+if viewer.is_committee:
+    session.land_after_login(overview_page)
 st.logo("data/brand/logo.svg", size="large")
 session.sidebar(viewer)
 navigation.run()

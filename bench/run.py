@@ -68,10 +68,10 @@ def content_hash() -> str:
 
 
 def ali_env(db_path: Path, demo_dir: Path) -> dict[str, str]:
-    """Return the environment for a subprocess using one database, with no login sleep and a fixed cookie key."""
+    """Return the environment for a subprocess using one database and a fixed cookie key."""
     env = dict(os.environ)
     env.update({"ALI_DB": str(db_path), "ALI_DEMO_DIR": str(demo_dir),
-                "ALI_COOKIE_KEY": "bench-cookie-key-not-secret", "ALI_LOGIN_SLEEP": "0",
+                "ALI_COOKIE_KEY": "bench-cookie-key-not-secret-only-for-benchmarks",
                 "PYTHONUNBUFFERED": "1"})
     env.pop("ALI_COOKIE_KEY_FILE", None)
     return env
@@ -269,6 +269,18 @@ def _worker_apptest(repeat: int, out_path: Path) -> int:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from lib import auth, db
+    from ui import session
+
+    def sign_in(at, username: str) -> None:
+        """What a successful login form leaves in the session (ui.session.log_in)."""
+        conn = db.connect()
+        try:
+            token = auth.issue_token(conn, username, auth.cookie_key())
+        finally:
+            conn.close()
+        at.session_state[session.AUTH] = {"username": username, "token": token}
+
     def clear_caches() -> None:
         """Forget cached data and resources, as after a server restart (imports and OS file cache stay warm)."""
         st.cache_data.clear()
@@ -305,11 +317,8 @@ def _worker_apptest(repeat: int, out_path: Path) -> int:
             check(at, f"{label} (priming run)", title)
         else:
             at = AppTest.from_file(str(APP), default_timeout=120)
-            # What ui.session.current_viewer() reads after streamlit-authenticator's unrendered login.
-            at.session_state["authentication_status"] = True
-            at.session_state["username"] = "admin"
-            at.session_state["name"] = "Administrator"
-            at.session_state["logout"] = None
+            # What a successful login form leaves in the session (ui.session.log_in).
+            sign_in(at, "admin")
             at.run()  # lands on the committee's default page, the Overview
             check(at, f"{label} (priming run)", "Overview")
             at.switch_page(page)

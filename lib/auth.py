@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +78,18 @@ def verify_user(conn: duckdb.DuckDBPyConnection, username: str, password: str) -
     return bool(row) and check_password(password, row[0])
 
 
+class LoginRefused(ValueError):
+    """A login that did not succeed, with the message to show (never saying which part was wrong)."""
+
+
+def log_in(conn: duckdb.DuckDBPyConnection, username: str, password: str) -> User:
+    """Check a login and return the user, or raise LoginRefused."""
+    username = (username or "").strip().lower()
+    if not verify_user(conn, username, password or ""):
+        raise LoginRefused("Username or password is incorrect.")
+    return get_user(conn, username)
+
+
 def get_user(conn: duckdb.DuckDBPyConnection, username: str) -> User | None:
     """Return one user, or None."""
     row = first(conn.execute(
@@ -117,7 +130,8 @@ def set_password(conn: duckdb.DuckDBPyConnection, username: str, password: str, 
         if get_user(conn, username) is None:
             raise UserError(f"No user '{username}'")
         conn.execute(
-            "UPDATE users SET password_hash = ?, version = version + 1 WHERE username = ?",
+            "UPDATE users SET password_hash = ?, version = version + 1, token_version = token_version + 1"
+            " WHERE username = ?",
             [hash_password(password), username],
         )
         audit(conn, actor, "user.set_password", "user", username)
@@ -165,16 +179,55 @@ def announce_first_admin(password: str | None) -> None:
               f"Change it with: python -m lib users set-password admin\n{line}\n", flush=True)
 
 
-def credentials(conn: duckdb.DuckDBPyConnection) -> dict:
-    """Return the users in the dict shape streamlit-authenticator expects."""
-    rows = conn.execute("SELECT username, name, email, password_hash, role FROM users").fetchall()
-    return {
-        "usernames": {
-            username: {"name": name, "first_name": name.split(" ")[0], "last_name": " ".join(name.split(" ")[1:]),
-                       "email": email or "", "password": password_hash, "roles": [role]}
-            for username, name, email, password_hash, role in rows
-        }
-    }
+TOKEN_ALGORITHM = "HS256"
+
+
+def issue_token(conn: duckdb.DuckDBPyConnection, username: str, key: str, now: float | None = None) -> str:
+    """Return a signed login token for a user, bound to the user's current token version."""
+    import jwt
+
+    version = scalar(conn, "SELECT token_version FROM users WHERE username = ?", [username])
+    if version is None:
+        raise UserError(f"No user '{username}'")
+    issued = time.time() if now is None else now
+    expires = issued + get_settings().cookie_expiry_days * 86400
+    return jwt.encode({"sub": username, "tv": int(version), "iat": int(issued), "exp": int(expires)}, key,
+                      algorithm=TOKEN_ALGORITHM)
+
+
+def user_for_token(conn: duckdb.DuckDBPyConnection, token: object, key: str) -> User | None:
+    """Return the user a login token stands for, or None for any token that is not valid now.
+
+    Malformed, forged (another key, another algorithm, `alg: none`), expired and revoked tokens (the user
+    logged out, changed the password or was removed since) are all simply "not logged in".
+    """
+    import jwt
+
+    if not isinstance(token, str) or not token or len(token) > 4096:
+        return None
+    try:
+        claims = jwt.decode(token, key, algorithms=[TOKEN_ALGORITHM], options={"require": ["sub", "tv", "exp"]})
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+    username, version = claims.get("sub"), claims.get("tv")
+    if not isinstance(username, str) or not isinstance(version, int):
+        return None
+    row = first(conn.execute("SELECT token_version FROM users WHERE username = ?", [username]).fetchall())
+    if row is None or row[0] != version:
+        return None
+    return get_user(conn, username)
+
+
+def end_sessions(conn: duckdb.DuckDBPyConnection, username: str, actor: str, reason: str = "logout") -> None:
+    """End every session and cookie of a user on the server (logout, new password, removal)."""
+    with transaction(conn):
+        _revoke(conn, username)
+        audit(conn, actor, f"user.{reason}", "user", username)
+
+
+def _revoke(conn: duckdb.DuckDBPyConnection, username: str) -> None:
+    """Move a user's token version on, inside the caller's transaction."""
+    conn.execute("UPDATE users SET token_version = token_version + 1 WHERE username = ?", [username])
 
 
 def cookie_key(path: Path | None = None) -> str:

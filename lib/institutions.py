@@ -59,7 +59,7 @@ class Matcher:
         if normal in self._normal:
             return Match(*self._normal[normal], "alias")
         # "Ivy Tech Community College - Bloomington": the institution, then a campus.
-        head = re.split(r"\s+[-\u2013\u2014,/(]\s*", raw.strip(), maxsplit=1)[0]
+        head = re.split(r"\s*[,/(]\s*|\s+[-\u2013\u2014]\s*", raw.strip(), maxsplit=1)[0]
         if head != raw.strip():
             found = self.match(head)
             if found.institution_id is not None:

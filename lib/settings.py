@@ -41,8 +41,6 @@ class Settings:
     )
     cookie_name: str = field(default_factory=lambda: os.environ.get("ALI_COOKIE_NAME", "ali_mentorship_auth"))
     cookie_expiry_days: float = field(default_factory=lambda: _env_float("ALI_COOKIE_EXPIRY_DAYS", 7.0))
-    # streamlit-authenticator sleeps before reading its cookie; with st.context.cookies it need not.
-    login_sleep_seconds: float = field(default_factory=lambda: _env_float("ALI_LOGIN_SLEEP", 0.0))
     # bcrypt work factor; tests lower it because hashing is deliberately slow.
     bcrypt_rounds: int = field(default_factory=lambda: int(_env_float("ALI_BCRYPT_ROUNDS", 12)))
     # Timestamps are US month/day unless the forms' sheet uses a day-first locale.

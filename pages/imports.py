@@ -56,9 +56,12 @@ def _history() -> None:
               for row in open_batches.itertuples()}
     st.markdown("**Undo an import**")
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    chosen = left.selectbox("Import to undo", list(labels), key="undo_batch")
-    confirm = st.checkbox("Yes, remove everything this import added (people it brought in, answers, "
-                          "circles, attendance).", key="undo_confirm")
+    # The widgets are keyed on the list they choose from: after an import or an undo the list changes, and a
+    # choice kept from the old list could undo another import than the one shown.
+    listed = f"{len(labels)}_{max(labels.values())}"
+    chosen = left.selectbox("Import to undo", list(labels), key=f"undo_batch_{listed}")
+    confirm = st.checkbox(f"Yes, remove everything import #{labels[chosen]} added (people it brought in, answers, "
+                          "circles, attendance).", key=f"undo_confirm_{listed}")
     if right.button("Undo import", type="primary", disabled=not confirm, key="undo_button", icon=":material/undo:",
                     width="stretch"):
         try:

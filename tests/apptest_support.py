@@ -6,7 +6,9 @@ from pathlib import Path
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from lib import auth, db
 from tests.conftest import PASSWORD
+from ui import session
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -30,12 +32,20 @@ def app(logged_in_as: str | None = None, role_name: str | None = None) -> AppTes
     """Return an AppTest of the whole app, run once, optionally logged in as a demo user."""
     at = AppTest.from_file(APP, default_timeout=60)
     if logged_in_as:
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = logged_in_as
-        at.session_state["name"] = logged_in_as.title()
-        at.session_state["logout"] = None
+        sign_in(at, logged_in_as)
     at.run()
     return at
+
+
+def sign_in(at: AppTest, username: str) -> str:
+    """Give an AppTest session the login a successful login form leaves behind; return its token."""
+    conn = db.connect()
+    try:
+        token = auth.issue_token(conn, username, auth.cookie_key())
+    finally:
+        conn.close()
+    at.session_state[session.AUTH] = {"username": username, "token": token}
+    return token
 
 
 def open_page(at: AppTest, page: str) -> AppTest:

@@ -13,7 +13,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,14 +42,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def app_env(db_path: Path, demo_dir: Path, cookie_key: str = "browser-test-cookie-key-not-secret") -> dict[str, str]:
+def app_env(db_path: Path, demo_dir: Path, cookie_key: str = "browser-test-cookie-key-not-secret-only-for-tests") -> dict[str, str]:
     """Return the environment of an app process on this database (built explicitly, not from fixtures)."""
     env = dict(os.environ)
     env.update({
         "ALI_DB": str(db_path),
         "ALI_DEMO_DIR": str(demo_dir),
         "ALI_COOKIE_KEY": cookie_key,
-        "ALI_LOGIN_SLEEP": "0",
         "PYTHONUNBUFFERED": "1",
     })
     return env
@@ -161,81 +159,52 @@ _QUIET_JS = """([quiet]) => {
 }"""
 
 
-def wait_until_quiet(page, quiet_ms: int = 1000, timeout: int = TIMEOUT_MS) -> None:
-    """Wait until no script run has been in progress for quiet_ms.
-
-    Each page load runs the app twice: the cookie component reports the browser's cookies once it has loaded,
-    which reruns the script. A click that lands between the two runs can be lost (see click_until).
-    """
+def wait_until_quiet(page, quiet_ms: int = 250, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until the app has been idle (no script run in progress, connected) for quiet_ms."""
     page.wait_for_function(_QUIET_JS, arg=[quiet_ms], polling=50, timeout=timeout)
 
 
-def click_until(page, target, done, timeout: int = TIMEOUT_MS, attempts: int = 3) -> int:
-    """Click target until done shows; return how many extra clicks it took.
+def click(page, target, done, timeout: int = TIMEOUT_MS) -> None:
+    """Click target once the app is idle, then wait until done shows.
 
-    A button press reaches the script as a one-shot trigger; when the cookie component's rerun arrives at the
-    same moment, Streamlit can drop the trigger and the click does nothing. Click again only when the app is
-    idle, the target is still there and nothing happened, so a slow run is never clicked twice.
+    A page load runs the app once and nothing reruns it by itself (the login cookie is written by a script
+    in the page, not by a component that reports back), so one click after the run has finished is enough.
     """
     from playwright.sync_api import expect
 
-    for attempt in range(attempts):
-        target.click()
-        try:
-            expect(done).to_be_visible(timeout=min(5_000, timeout))
-            return attempt
-        except AssertionError:
-            wait_until_quiet(page, timeout=timeout)
-            if done.is_visible() or not target.is_visible() or attempt == attempts - 1:
-                expect(done).to_be_visible(timeout=timeout)
-                return attempt
-    raise AssertionError("unreachable")
+    wait_until_quiet(page, timeout=timeout)
+    target.click()
+    expect(done).to_be_visible(timeout=timeout)
 
 
 def submit_login(page, base_url: str, username: str, password: str, timeout: int = TIMEOUT_MS) -> None:
-    """Fill and submit the login form on /account; return once the app has answered (welcome or error)."""
+    """Fill and submit the login form on /account; return once the app has answered (Overview or an error)."""
     from playwright.sync_api import expect
 
     page.goto(f"{base_url}/account")
     expect(page.get_by_role("heading", name="Committee login")).to_be_visible(timeout=timeout)
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
-    answered = (page.get_by_text(re.compile(r"^Welcome, "))
-                .or_(page.get_by_text("Username or password is incorrect."))
-                .or_(page.get_by_role("heading", name=re.compile(r"^(Overview|My account)$"))))
-    click_until(page, page.get_by_role("button", name="Log in"), answered.first, timeout=timeout)
+    answered = (page.get_by_text("Username or password is incorrect.")
+                .or_(page.get_by_text(re.compile(r"Too many failed logins")))
+                .or_(page.get_by_role("heading", name="Overview", exact=True)))
+    click(page, page.get_by_role("button", name="Log in"), answered.first, timeout=timeout)
 
 
-def login(page, base_url: str, username: str, password: str, timeout: int = TIMEOUT_MS) -> str:
-    """Log in through the form on /account and wait for the Overview; return the page the app landed on.
-
-    The app should land on the Overview. It sometimes lands on "My account" instead (two reruns from the
-    cookie component race the st.switch_page in pages/account.py); then this warns and opens the Overview.
-    """
+def login(page, base_url: str, username: str, password: str, timeout: int = TIMEOUT_MS) -> None:
+    """Log in through the form on /account; the app opens the Overview and the browser stores the cookie."""
     from playwright.sync_api import expect
 
     submit_login(page, base_url, username, password, timeout=timeout)
-    # The login cookie is written by a component iframe, which then reruns the app onto the Overview.
-    landed = page.get_by_role("heading", name=re.compile(r"^(Overview|My account)$"))
-    expect(landed).to_be_visible(timeout=timeout)
-    wait_for_cookie(page.context, present=True, timeout=timeout)
-    title = landed.inner_text().strip()
-    if title != "Overview":
-        warnings.warn(f"after logging in as {username} the app landed on {title!r}, not the Overview "
-                      "(reruns from the cookie component race st.switch_page in pages/account.py)",
-                      RuntimeWarning, stacklevel=2)
-        click_until(page, sidebar_link(page, "Overview"), page.get_by_role("heading", name="Overview", exact=True),
-                    timeout=timeout)
     expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=timeout)
-    return title
+    wait_for_cookie(page.context, present=True, timeout=timeout)
 
 
 def logout(page, timeout: int = TIMEOUT_MS) -> None:
     """Press "Log out" in the sidebar and wait until the visitors' navigation is back and the cookie gone."""
     from playwright.sync_api import expect
 
-    click_until(page, page.get_by_role("button", name="Log out"), sidebar_link(page, "Committee login"),
-                timeout=timeout)
+    click(page, page.get_by_role("button", name="Log out"), sidebar_link(page, "Committee login"), timeout=timeout)
     expect(page.get_by_text("Logged in as")).to_have_count(0, timeout=timeout)
     wait_for_cookie(page.context, present=False, timeout=timeout)
 

@@ -6,11 +6,24 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from lib import auth, db, demo
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct-horse-battery"
+
+# Property tests: "ci" (the default) replays the same derandomized examples on every run and machine, so the
+# suite cannot fail on a case no one touched; "explore" searches widely and randomly, and saves what it finds
+# in .hypothesis/ (python3 run.py test tests/test_imports_properties.py --hypothesis-profile=explore).
+# Examples it finds go into the tests as @example lines, which every profile replays.
+_QUIET = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, max_examples=60, deadline=None,
+                                     suppress_health_check=_QUIET, print_blob=True)
+hypothesis_settings.register_profile("explore", max_examples=2000, deadline=None, suppress_health_check=_QUIET,
+                                     print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)
@@ -18,8 +31,7 @@ def _isolated_settings(tmp_path, monkeypatch):
     """Point every test at its own database, demo folder and cookie key, never the user's data/."""
     monkeypatch.setenv("ALI_DB", str(tmp_path / "test.duckdb"))
     monkeypatch.setenv("ALI_DEMO_DIR", str(tmp_path / "demo"))
-    monkeypatch.setenv("ALI_COOKIE_KEY", "test-cookie-key-not-secret")
-    monkeypatch.setenv("ALI_LOGIN_SLEEP", "0")
+    monkeypatch.setenv("ALI_COOKIE_KEY", "test-cookie-key-not-secret-only-for-the-test-suite")
     monkeypatch.setenv("ALI_BCRYPT_ROUNDS", "4")
 
 

@@ -8,6 +8,8 @@ import pytest
 from lib import auth
 from lib.db import ConflictError
 
+KEY = "a-signing-key-for-the-tests-of-forty-bytes"
+
 
 def test_first_admin_is_created_once_with_a_random_password(conn):
     password = auth.ensure_first_admin(conn)
@@ -76,12 +78,17 @@ def test_every_change_is_audited(conn):
     assert actions == ["user.add", "user.set_password"]
 
 
-def test_credentials_have_the_authenticator_shape(conn):
-    auth.add_user(conn, "casey", "Casey Chair", "long-enough-pw", role="admin", email="c@x.edu")
-    creds = auth.credentials(conn)
-    entry = creds["usernames"]["casey"]
-    assert entry["name"] == "Casey Chair" and entry["roles"] == ["admin"] and entry["email"] == "c@x.edu"
-    assert entry["password"].startswith("$2")
+def test_a_token_stands_for_its_user_until_the_sessions_end(conn):
+    auth.add_user(conn, "casey", "Casey Chair", "long-enough-pw", role="admin")
+    token = auth.issue_token(conn, "casey", KEY)
+    assert auth.user_for_token(conn, token, KEY).name == "Casey Chair"
+    assert auth.user_for_token(conn, token, "another-key-of-thirty-two-bytes-or-more!") is None
+    auth.end_sessions(conn, "casey", actor="casey")
+    assert auth.user_for_token(conn, token, KEY) is None
+    fresh = auth.issue_token(conn, "casey", KEY)
+    assert auth.user_for_token(conn, fresh, KEY).username == "casey"
+    auth.set_password(conn, "casey", "another-long-pw")
+    assert auth.user_for_token(conn, fresh, KEY) is None
 
 
 def test_cookie_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):

@@ -29,9 +29,6 @@ from tests.conftest import PASSWORD  # noqa: E402
 CYCLE = "2025-26"
 COUNT_LINE = re.compile(r"(\d[\d,]*)\s+members?\s+in the (\d{4}-\d{2}) directory")
 USERS_TABLE = '[data-testid="stDataFrame"]:has(th:text-is("Username"))'
-# Where each login of this module landed: support.login tolerates (and warns about) a landing on "My account",
-# a known race, but a login that never lands on the Overview is a regression (checked when the module ends).
-LANDINGS: list[str] = []
 
 
 def artifacts_dir() -> Path:
@@ -84,12 +81,11 @@ def app(demo_db_file, tmp_path_factory, browser):
         yield server
     finally:
         server.stop()
-    assert not LANDINGS or "Overview" in LANDINGS, f"no login landed on the Overview: {LANDINGS}"
 
 
 def login(page, app, username: str) -> None:
-    """Log in with the test password and note where the app landed."""
-    LANDINGS.append(support.login(page, app.base_url, username, PASSWORD))
+    """Log in with the test password: the app lands on the Overview."""
+    support.login(page, app.base_url, username, PASSWORD)
 
 
 @pytest.fixture
@@ -137,7 +133,8 @@ def nav_titles(page) -> list[str]:
 
 def metric_value(page, label: str):
     """The value element of the st.metric with this label."""
-    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
+    label_element = page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    return page.get_by_test_id("stMetric").filter(has=label_element).get_by_test_id("stMetricValue")
 
 
 def expect_not_found(page, fallback: str = "ALI Skills Directory") -> None:
@@ -199,7 +196,7 @@ def test_admin_login_and_every_page(page, app):
         ("Overview", "Overview", r"/(overview)?$"),
     ]
     for link, heading, url in visits:
-        support.click_until(page, support.sidebar_link(page, link),
+        support.click(page, support.sidebar_link(page, link),
                             page.get_by_role("heading", name=heading, exact=True))
         expect(page).to_have_url(re.compile(url), timeout=TIMEOUT_MS)
         if link == "Skills Directory":
@@ -301,31 +298,56 @@ def test_cold_server_deep_links(browser, demo_db_file, tmp_path):
 
 IMPORT_CSV = (
     "Timestamp,Email Address,Your name,Institution / Library,Job title,Areas of expertise,"
-    "I consent to my information being shared in the ALI Skills Directory\n"
-    '10/2/2025 10:00:00,browser.one@example.edu,Brooke One,IUPUI,Librarian,"Cataloging, Podcasting",Yes\n'
-    '10/3/2025 10:00:00,browser.two@example.edu,Bram Two,Acme College,Archivist,Archives,Yes\n'
+    "Colleagues may contact me for,I consent to my information being shared in the ALI Skills Directory\n"
+    '10/2/2025 10:00:00,browser.one@example.edu,José Álvarez,IUPUI,Librarian,"Cataloging, Podcasting",'
+    '"Support, Feedback",Yes\n'
+    "10/3/2025 14:30:00,browser.two@example.edu,Zoë O'Neil,Acme College,Archivist,Archives,Discussion,Yes\n"
+)
+# The same two answers as the form's own "Download responses (.csv)" writes them.
+IMPORT_FORM_CSV = (
+    "Timestamp,Email Address,Your name,Institution / Library,Job title,Areas of expertise,"
+    "Colleagues may contact me for,I consent to my information being shared in the ALI Skills Directory\n"
+    "2025/10/02 10:00:00 AM EDT,browser.one@example.edu,José Álvarez,IUPUI,Librarian,Cataloging;Podcasting,"
+    "Support;Feedback,Yes\n"
+    "2025/10/03 2:30:00 PM EDT,browser.two@example.edu,Zoë O'Neil,Acme College,Archivist,Archives,Discussion,Yes\n"
 )
 
 
-def test_import_upload_preview_commit_and_undo(page, app, tmp_path):
-    export = tmp_path / "october-responses.csv"
-    export.write_text(IMPORT_CSV, encoding="utf-8")
-    login(page, app, "member")
-    support.click_until(page, support.sidebar_link(page, "Import"), page.get_by_role("heading", name="Import", exact=True))
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(export))
-    expect(page.get_by_text("october-responses.csv: 2 rows")).to_be_visible(timeout=TIMEOUT_MS)
+def upload(page, path: Path) -> None:
+    """Choose a file in the Import page's uploader and wait for its preview."""
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    expect(page.get_by_text(f"{path.name}: 2 rows")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_role("heading", name="Columns")).to_be_visible()
+
+
+@pytest.mark.parametrize("first, second", [("form", "sheet"), ("sheet", "form")])
+def test_import_both_shapes_preview_commit_and_undo(page, app, tmp_path, first, second):
+    exports = {"form": tmp_path / "Skills survey (Responses).csv", "sheet": tmp_path / "october-responses.csv"}
+    exports["form"].write_text(IMPORT_FORM_CSV, encoding="utf-8")
+    exports["sheet"].write_text(IMPORT_CSV, encoding="utf-8")
+    login(page, app, "member")
+    support.click(page, support.sidebar_link(page, "Import"), page.get_by_role("heading", name="Import", exact=True))
+    upload(page, exports[first])
     expect(metric_value(page, "New people")).to_have_text("2", timeout=TIMEOUT_MS)
     expect(metric_value(page, "Errors")).to_have_text("0")
     expect(page.get_by_text("warning(s): the file can be imported as it is")).to_be_visible()
-    shot(page, "import_preview")
+    shot(page, f"import_preview_{first}")
     commit = page.get_by_role("button", name=re.compile(r"^Import 2 new or updated"))
-    support.click_until(page, commit, page.get_by_text(re.compile(r"Imported october-responses.csv as batch #\d+")))
-    shot(page, "import_done")
+    support.click(page, commit, page.get_by_text(re.compile(rf"Imported {re.escape(exports[first].name)} as batch #\d+")))
+    shot(page, f"import_done_{first}")
 
-    page.get_by_text(re.compile(r"Yes, remove everything this import added")).click()
+    # The other shape of the same responses holds nothing new: both shapes import identically.
+    upload(page, exports[second])
+    expect(metric_value(page, "Unchanged")).to_have_text("2", timeout=TIMEOUT_MS)
+    expect(metric_value(page, "New")).to_have_text("0")
+    expect(page.get_by_text("Everything in this file is already imported")).to_be_visible()
+    shot(page, f"import_other_shape_{second}")
+
+    newest = page.get_by_role("combobox", name="Import to undo")
+    expect(newest).to_have_value(re.compile(rf"^#\d+ · {re.escape(exports[first].name)} · "))
+    support.wait_until_quiet(page)
+    page.get_by_text(re.compile(r"Yes, remove everything import #\d+ added")).click()
     undo = page.get_by_role("button", name="Undo import")
     expect(undo).to_be_enabled(timeout=TIMEOUT_MS)
-    support.click_until(page, undo, page.get_by_text(re.compile(r"Undid import #\d+")))
-    shot(page, "import_undone")
-
+    support.click(page, undo, page.get_by_text(re.compile(r"Undid import #\d+: .*2 people")))
+    shot(page, f"import_undone_{first}")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from lib import auth, db
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -58,6 +60,12 @@ def test_users_add_list_set_password_remove(demo_db):
     listed = run("users", "list", env_db=demo_db)
     assert "riley\tcommittee\tRiley Reed" in listed.stdout
     assert run("users", "set-password", "riley", stdin="another-password\n", env_db=demo_db).returncode == 0
+    conn = db.connect(demo_db)
+    try:
+        assert auth.verify_user(conn, "riley", "another-password")
+        assert not auth.verify_user(conn, "riley", "a-long-password")
+    finally:
+        conn.close()
     assert run("users", "remove", "riley", env_db=demo_db).returncode == 0
     assert "riley" not in run("users", "list", env_db=demo_db).stdout
 
@@ -116,6 +124,12 @@ def test_import_with_map_dry_run_json_and_undo(demo_db, tmp_path):
     done = json.loads(run("import", str(export), "--kind", "skills", "--map", "Nom=name", "--json",
                           env_db=demo_db).stdout)
     assert done["batch_id"] and done["new_people"] == 1
+    conn = db.connect(demo_db)
+    try:
+        assert conn.execute("SELECT name FROM people WHERE email = 'cli.person@example.edu'").fetchall() == \
+            [("Cléo Person",)]
+    finally:
+        conn.close()
     listed = run("imports", "list", env_db=demo_db)
     assert "renamed.csv" in listed.stdout
     undone = run("imports", "undo", str(done["batch_id"]), env_db=demo_db)

@@ -1,29 +1,67 @@
 """The published directory, headline figures and outcome intervals."""
 from __future__ import annotations
 
+import csv
+from datetime import datetime
+
 import pytest
 
-from lib import directory, outcomes, overview
+from lib import directory, imports, outcomes, overview
 
 
-def test_published_directory_holds_only_consenting_latest_answers(demo_conn):
+def read_export(path) -> list[dict[str, str]]:
+    """The rows of a demo export as dicts (header -> cell), read with the csv module alone."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def when(stamp: str) -> datetime:
+    """A timestamp of either export shape: 9/15/2025 10:32:11, or 2025/09/15 10:32:11 AM EDT."""
+    if stamp[:4].isdigit():
+        return datetime.strptime(stamp.rsplit(" ", 1)[0], "%Y/%m/%d %I:%M:%S %p")
+    return datetime.strptime(stamp, "%m/%d/%Y %H:%M:%S")
+
+
+def latest_answers(path) -> dict[str, dict[str, str]]:
+    """Each email's latest row of a survey export: what the directory should show for that year."""
+    latest: dict[str, dict[str, str]] = {}
+    for row in read_export(path):
+        email = row[next(h for h in row if h.lower().startswith("email"))].strip().lower()
+        if email not in latest or when(row["Timestamp"]) >= when(latest[email]["Timestamp"]):
+            latest[email] = row
+    return latest
+
+
+def consented(row: dict[str, str]) -> bool:
+    """The answer to the survey's last question, whose wording changes by year: may we publish you?"""
+    return list(row.values())[-1].strip() == "Yes"
+
+
+def test_published_directory_holds_only_consenting_latest_answers(demo_conn, demo_exports):
+    answered = latest_answers(demo_exports / "skills_survey_2025-26.csv")
+    expected = {email for email, row in answered.items() if consented(row)}
+    withheld = set(answered) - expected
     table = directory.published(demo_conn, "2025-26")
+    assert expected and withheld
+    assert set(table["email"]) == expected and len(table) == len(expected)
     counts = directory.counts(demo_conn, "2025-26")
-    assert len(table) == counts["published"] == table["email"].nunique()
-    assert counts["respondents"] == counts["published"] + counts["withheld"]
-    withheld = demo_conn.execute(f"""WITH latest AS ({directory.LATEST_RESPONSES})
-        SELECT p.email FROM latest l JOIN people p ON p.id = l.person_id
-        WHERE l.cycle = '2025-26' AND NOT l.consent""").fetchall()
-    assert withheld and not set(table["email"]) & {row[0] for row in withheld}
+    assert (counts["respondents"], counts["published"], counts["withheld"]) == (len(answered), len(expected),
+                                                                              len(withheld))
+    # Someone whose earlier answer this fall said yes and whose latest says no is not published, and vice versa.
+    changed = [email for email in answered if any(
+        r["Email address"].strip().lower() == email and consented(r) != consented(answered[email])
+        for r in read_export(demo_exports / "skills_survey_2025-26.csv"))]
+    assert changed and all((email in set(table["email"])) == consented(answered[email]) for email in changed)
 
 
-def test_people_who_did_not_answer_this_year_are_lapsed_not_published(demo_conn):
-    counts = directory.counts(demo_conn, "2025-26")
-    assert counts["lapsed"] > 0
-    lapsed = demo_conn.execute(f"""WITH latest AS ({directory.LATEST_RESPONSES})
-        SELECT p.email FROM latest l JOIN people p ON p.id = l.person_id WHERE l.cycle < '2025-26'
-        AND l.person_id NOT IN (SELECT person_id FROM latest WHERE cycle = '2025-26')""").fetchall()
-    assert not set(directory.published(demo_conn, "2025-26")["email"]) & {row[0] for row in lapsed}
+def test_people_who_did_not_answer_this_year_are_lapsed_not_published(demo_conn, demo_exports):
+    this_year = set(latest_answers(demo_exports / "skills_survey_2025-26.csv"))
+    earlier = set(latest_answers(demo_exports / "skills_survey_2023-24.csv")) | \
+        set(latest_answers(demo_exports / "skills_survey_2024-25.csv"))
+    lapsed = earlier - this_year
+    assert lapsed
+    assert directory.counts(demo_conn, "2025-26")["lapsed"] == len(lapsed)
+    assert not set(directory.published(demo_conn, "2025-26")["email"]) & lapsed
 
 
 @pytest.mark.parametrize("query, skill", [("info lit", "Information literacy instruction"),
@@ -42,10 +80,26 @@ def test_an_alias_search_is_exact_when_the_alias_is_nowhere_else(demo_conn):
     assert set(directory.published(demo_conn, "2025-26", "info lit")["email"]) == expected
 
 
-def test_search_words_all_have_to_match(demo_conn):
-    both = directory.published(demo_conn, "2025-26", "cataloging northeast")
-    assert set(both["region"]) <= {"Northeast"}
-    assert len(both) <= len(directory.published(demo_conn, "2025-26", "cataloging"))
+SEARCH_EXPORT = (
+    "Timestamp,Email Address,Name,Institution,Job title,Areas of expertise,May we publish your information?\n"
+    '9/15/2025 10:00:00,ana@example.edu,Ana López,Ball State University,Metadata Librarian,"Cataloging, Metadata",Yes\n'
+    '9/15/2025 10:05:00,ben@example.edu,Ben Ng,Purdue University Northwest,Archivist,"Cataloging, Archives",Yes\n'
+    '9/15/2025 10:10:00,cy@example.edu,Cy Day,Purdue University Northwest,Director,Archives,Yes\n'
+    '9/15/2025 10:15:00,dee@example.edu,Dee Orr,Ball State University,Archivist,"Cataloging, Archives",No\n'
+)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("cataloging northwest", {"ben@example.edu"}),
+    ("archives archivist", {"ben@example.edu"}),
+    ("cataloging ball state", {"ana@example.edu"}),
+    ('"metadata librarian"', {"ana@example.edu"}),
+    ("cataloging", {"ana@example.edu", "ben@example.edu"}),
+    ("cataloging director", set()),
+])
+def test_search_words_all_have_to_match(conn, query, expected):
+    assert imports.import_bytes(conn, SEARCH_EXPORT.encode(), "search.csv").ok
+    assert set(directory.published(conn, "2025-26", query)["email"]) == expected
 
 
 def test_search_text_is_never_sql(demo_conn):

@@ -25,7 +25,7 @@ def _imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", LIB_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_core_never_imports_the_ui(path):
-    assert not _imports(path) & {"streamlit", "streamlit_authenticator", "ui", "altair"}
+    assert not _imports(path) & {"streamlit", "ui", "altair"}
 
 
 def test_only_one_module_uses_streamlit_caching():

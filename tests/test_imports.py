@@ -186,6 +186,7 @@ def test_mapping_override_and_bad_override(conn):
     data = skills_csv(ROW_ANA).replace(b"Job title", b"Rank")
     result = imports.import_bytes(conn, data, "s.csv", mapping={"Rank": "job_title"})
     assert result.mapping["Rank"] == "job_title"
+    assert conn.execute("SELECT job_title FROM survey_responses").fetchall() == [("Librarian",)]
     with pytest.raises(imports.ImportRefused, match="not in the file"):
         imports.import_bytes(conn, data, "s.csv", mapping={"Nope": "job_title"})
     with pytest.raises(imports.ImportRefused, match="not a field"):

@@ -7,6 +7,7 @@ import streamlit as st
 from lib import auth, db
 from tests.apptest_support import app, button, log_in, open_page, texts, use_navigation_only
 from tests.conftest import PASSWORD
+from ui import session
 
 COMMITTEE_PAGES = ["pages/overview.py", "pages/admin.py"]
 
@@ -70,17 +71,16 @@ def test_committee_pages_refuse_a_visitor_even_when_run_directly(page):
 def test_login_form_logs_in_and_opens_the_overview():
     at = app()
     log_in(at, "chair")
-    assert at.session_state["authentication_status"] is True
-    at.run()  # the browser's cookie component reruns the app; here the test does
     assert not at.exception
     assert at.title[0].value == "Overview"
+    assert at.session_state[session.AUTH]["username"] == "chair"
 
 
 def test_wrong_password_is_refused():
     at = app()
     log_in(at, "chair", "not-the-password")
     assert "Username or password is incorrect." in texts(at)
-    assert not at.session_state["authentication_status"]
+    assert session.AUTH not in at.session_state
 
 
 def test_overview_shows_headline_figures_and_trends():
@@ -207,11 +207,13 @@ def test_import_page_upload_preview_commit_and_undo():
     assert list(review["Institution as typed"]) == ["Acme College"]
     assert _count("SELECT count(*) FROM people") == people_before + 2
 
-    at.selectbox(key="undo_batch").select_index(0).run()
+    newest = _count("SELECT max(id) FROM import_batches")
+    chooser = next(s for s in at.selectbox if s.label == "Import to undo")
+    assert chooser.value.startswith(f"#{newest} · october.csv")  # the import just made, not the one before
     assert at.button(key="undo_button").disabled
-    at.checkbox(key="undo_confirm").check().run()
+    next(c for c in at.checkbox if c.label.startswith(f"Yes, remove everything import #{newest} added")).check().run()
     at.button(key="undo_button").click().run()
-    assert "Undid import" in texts(at)
+    assert f"Undid import #{newest}" in texts(at)
     assert _count("SELECT count(*) FROM people") == people_before
 
 
@@ -245,3 +247,60 @@ def test_import_page_refuses_an_unreadable_file():
 def test_visitor_cannot_open_the_import_page():
     with pytest.raises(ValueError):
         app().switch_page("pages/imports.py")
+
+
+def test_import_page_reads_the_forms_own_download():
+    download = (b"Timestamp,Email Address,Name,Institution,Job title,Areas of expertise (check all that apply),"
+                b"Colleagues may contact me for,May we publish your information in the ALI Skills Directory?\n"
+                b"2025/10/02 10:00:00 AM EDT,new.person@example.edu,Nova Person,Purdue University,Librarian,"
+                b"\"Cataloging;Metadata;Zines, comics and graphic novels\",Support;Feedback,Yes\n"
+                b"2025/10/03 2:30:00 PM GMT-4,other.person@example.edu,Zo\xc3\xab O'Neil,Ball State University,"
+                b"Archivist,Archives,Discussion,Yes\n")
+    at = open_page(app("member"), "pages/imports.py")
+    at.file_uploader(key="import_file").set_value(("Skills survey (Responses).csv", download, "text/csv")).run()
+    assert not at.exception
+    figures = {m.label: m.value for m in at.metric}
+    assert figures["Rows read"] == "2" and figures["New"] == "2" and figures["Errors"] == "0"
+    problems = next(d.value for d in at.dataframe if "severity" in d.value.columns)
+    # The one free-text 'Other' answer, whole (its comma is not a separator here); every purpose understood.
+    assert list(problems["value"]) == ["Zines, comics and graphic novels"]
+    at.button(key="import_commit").click().run()
+    assert "Imported Skills survey (Responses).csv as batch" in texts(at)
+    assert _count("SELECT count(*) FROM survey_responses WHERE submitted_at = TIMESTAMP '2025-10-03 14:30:00'"
+                  " AND contact_purposes = ['discussion']") == 1
+    assert _count("SELECT count(*) FROM person_skills ps JOIN survey_responses r ON r.id = ps.response_id"
+                  " JOIN people p ON p.id = r.person_id WHERE p.email = 'new.person@example.edu'") == 2
+
+
+def test_import_page_shows_a_timestamp_that_lost_a_digit_as_a_row_error():
+    broken = IMPORT_CSV.replace(b"10/3/2025 10:00:00", b"10/3/025 10:00:00")
+    for cycle in (None, "2025-26"):
+        at = open_page(app("member"), "pages/imports.py")
+        at.file_uploader(key="import_file").set_value(("lost-digit.csv", broken, "text/csv")).run()
+        if cycle:
+            at.selectbox(key="import_cycle").select(cycle).run()
+        assert not at.exception
+        assert {m.label: m.value for m in at.metric}["Errors"] == "1"
+        assert at.button(key="import_commit").disabled
+        problems = next(d.value for d in at.dataframe if "severity" in d.value.columns)
+        errors = problems[problems["severity"] == "error"]
+        assert list(errors["row"]) == [3] and list(errors["value"]) == ["10/3/025 10:00:00"]
+        assert "year is not plausible" in errors["message"].iloc[0]
+
+
+def test_committee_member_sees_the_directory_and_searches_it():
+    at = open_page(app("member"), "pages/directory.py")
+    assert not at.exception
+    assert at.title[0].value == "ALI Skills Directory"
+    everyone = at.dataframe[0].value
+    assert "members in the 2025-26 directory" in texts(at) and len(everyone) > 200
+    at.sidebar.selectbox(key="cycle").select("2023-24").run()
+    assert "members in the 2023-24 directory" in texts(at)
+    at.text_input(key="directory_search").input("cataloging").run()
+    found = at.dataframe[0].value
+    assert 0 < len(found) < len(everyone)
+    # 'cataloging' is the skill, a word of an alias of Special collections ('rare book cataloging'), or a word
+    # of the job title or department.
+    assert all({"Cataloging", "Special collections"} & set(row.skills)
+               or "cataloging" in f"{row.job_title} {row.department}".lower() for row in found.itertuples())
+    assert not at.exception

@@ -1,10 +1,10 @@
 """Who is logged in, which pages they may see, the sidebar and the selected cycle."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import streamlit as st
-import streamlit_authenticator as stauth
 
 from lib import auth, cycles
 from lib.settings import get_settings
@@ -34,6 +34,11 @@ class Viewer:
 ANONYMOUS = Viewer(None, None, None)
 
 
+AUTH = "_auth"        # this browser session's login: {"username": ..., "token": ...}
+COOKIE = "_cookie"    # what the browser's login cookie should become: ("set", token) or ("delete", None)
+AFTER_LOGIN = "_after_login"
+
+
 def _cookie_key() -> str:
     """Return the cookie key from Streamlit secrets when set, else from lib.auth (env or a file outside git)."""
     try:
@@ -45,33 +50,80 @@ def _cookie_key() -> str:
     return secret or auth.cookie_key()
 
 
-def authenticator() -> stauth.Authenticate:
-    """Build this run's authenticator from the users in the database."""
-    settings = get_settings()
-    instance = stauth.Authenticate(
-        auth.credentials(cache.cursor()),
-        settings.cookie_name,
-        _cookie_key(),
-        settings.cookie_expiry_days,
-        auto_hash=False,
-        login_sleep_time=settings.login_sleep_seconds,
-    )
-    st.session_state["_authenticator"] = instance
-    return instance
+def _browser_cookie() -> str | None:
+    """The login cookie the browser sent when this session connected (read by the server, no component)."""
+    try:
+        return st.context.cookies.get(get_settings().cookie_name)
+    except Exception:  # no browser behind this run (bare mode)
+        return None
 
 
 def current_viewer() -> Viewer:
-    """Resolve who is logged in (checking the cookie), re-reading the role from the database."""
-    instance = authenticator()
-    instance.login(location="unrendered")
-    username = st.session_state.get("username")
-    if not st.session_state.get("authentication_status") or not username:
+    """Resolve who is logged in, checking the token against the database on every run."""
+    state = st.session_state.get(AUTH)
+    token = state["token"] if state else _browser_cookie()
+    if not token:
         return ANONYMOUS
-    user = auth.get_user(cache.cursor(), username)
-    if user is None:  # removed by an admin while logged in
-        instance.logout(location="unrendered")
+    user = auth.user_for_token(cache.cursor(), token, _cookie_key())
+    if user is None:
+        # Logged out elsewhere, password changed, user removed, expired or forged: a visitor from now on.
+        st.session_state.pop(AUTH, None)
+        if _browser_cookie():
+            st.session_state[COOKIE] = ("delete", None)
         return ANONYMOUS
+    st.session_state[AUTH] = {"username": user.username, "token": token}
     return Viewer(user.username, user.name, user.role)
+
+
+def log_in(username: str, password: str) -> None:
+    """Log this session in (raises auth.LoginRefused), and have the browser keep a cookie for reloads."""
+    conn = cache.cursor()
+    user = auth.log_in(conn, username, password)
+    token = auth.issue_token(conn, user.username, _cookie_key())
+    st.session_state[AUTH] = {"username": user.username, "token": token}
+    st.session_state[COOKIE] = ("set", token)
+    st.session_state[AFTER_LOGIN] = True
+
+
+def renew_login(who: Viewer) -> None:
+    """Give this session a fresh token after its own password change ended every older one."""
+    token = auth.issue_token(cache.cursor(), who.username, _cookie_key())
+    st.session_state[AUTH] = {"username": who.username, "token": token}
+    st.session_state[COOKIE] = ("set", token)
+
+
+def log_out(who: Viewer) -> None:
+    """End every session and cookie of this user on the server, and forget the login in this browser."""
+    auth.end_sessions(cache.cursor(), who.username, actor=who.username)
+    st.session_state.pop(AUTH, None)
+    st.session_state[COOKIE] = ("delete", None)
+    st.session_state["_logged_out"] = True
+
+
+def land_after_login(default_page) -> None:
+    """Right after a login, open the Overview (called by the router once the committee's pages exist)."""
+    if st.session_state.pop(AFTER_LOGIN, False):
+        st.switch_page(default_page)
+
+
+def _sync_cookie() -> None:
+    """Write or delete the browser's login cookie with a few lines of script, when this session changed it.
+
+    A script in the page, not a component: a component reports back and reruns the app, and a click that
+    arrives during that rerun is lost. Secure is added when the page is served over HTTPS.
+    """
+    operation = st.session_state.get(COOKIE)
+    if not operation:
+        return
+    action, token = operation
+    name = json.dumps(get_settings().cookie_name)
+    if action == "set":
+        max_age = int(get_settings().cookie_expiry_days * 86400)
+        value = f"{name} + '=' + {json.dumps(token)} + '; path=/; max-age={max_age}"
+    else:
+        value = f"{name} + '=; path=/; max-age=0"
+    st.html(f"<script>document.cookie = {value}; SameSite=Strict' + "
+            "(location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
 
 
 def routed() -> None:
@@ -136,8 +188,9 @@ def sidebar(who: Viewer) -> None:
         if who.is_committee:
             st.divider()
             st.markdown(f"Logged in as **{who.name}**  \n`{who.username}` · {who.role}")
-            st.session_state["_authenticator"].logout("Log out", location="sidebar", key="logout_button")
-    if who.is_committee and not st.session_state.get("authentication_status"):
-        # Logged out just now: the browser deletes the cookie, then reruns the app as a visitor.
+            if st.button("Log out", key="logout_button", icon=":material/logout:"):
+                log_out(who)
+                st.rerun()
+        _sync_cookie()
+    if st.session_state.pop("_logged_out", False):
         st.info("You are logged out.", icon=":material/logout:")
-        st.stop()

@@ -269,17 +269,7 @@ def _worker_apptest(repeat: int, out_path: Path) -> int:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from lib import auth, db
-    from ui import session
-
-    def sign_in(at, username: str) -> None:
-        """What a successful login form leaves in the session (ui.session.log_in)."""
-        conn = db.connect()
-        try:
-            token = auth.issue_token(conn, username, auth.cookie_key())
-        finally:
-            conn.close()
-        at.session_state[session.AUTH] = {"username": username, "token": token}
+    from tests.apptest_support import sign_in  # what a successful login form leaves in the session
 
     def clear_caches() -> None:
         """Forget cached data and resources, as after a server restart (imports and OS file cache stay warm)."""
@@ -317,7 +307,6 @@ def _worker_apptest(repeat: int, out_path: Path) -> int:
             check(at, f"{label} (priming run)", title)
         else:
             at = AppTest.from_file(str(APP), default_timeout=120)
-            # What a successful login form leaves in the session (ui.session.log_in).
             sign_in(at, "admin")
             at.run()  # lands on the committee's default page, the Overview
             check(at, f"{label} (priming run)", "Overview")

@@ -1,4 +1,9 @@
-"""ALI Mentorship dashboard: the router. Resolves who is logged in and which pages they may open."""
+"""ALI Mentorship dashboard: the router. Resolves who is logged in, registers every page and opens one.
+
+Every page has one address for everyone. Pages a viewer may not use are registered but hidden from the
+navigation; opening one asks a visitor to log in (and then opens it), and tells a committee member that
+only an admin may. Each page file checks the role again on the server before it shows anything.
+"""
 import streamlit as st
 
 from ui import session
@@ -8,35 +13,41 @@ st.set_page_config(page_title="ALI Mentorship", page_icon=":material/diversity_3
 viewer = session.current_viewer()
 st.session_state["_viewer"] = viewer
 
-# One page serves the login form to visitors and "My account" to committee members, at the same URL.
-account_page = st.Page("pages/account.py", title="My account" if viewer.is_committee else "Committee login",
-                       icon=":material/account_circle:" if viewer.is_committee else ":material/login:",
-                       url_path="account")
-directory_page = st.Page("pages/directory.py", title="Skills Directory", icon=":material/menu_book:",
-                         url_path="directory", default=not viewer.is_committee)
-if viewer.is_committee:
-    pages = {
-        "Programs": [
-            overview_page := st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
-                                     url_path="overview", default=True),
-            directory_page,
-        ],
-        "Data": [
-            st.Page("pages/imports.py", title="Import", icon=":material/upload_file:", url_path="import"),
-        ],
-    }
-    if viewer.is_admin:
-        pages["Administration"] = [st.Page("pages/admin.py", title="Users", icon=":material/manage_accounts:",
-                                           url_path="admin")]
-    pages["You"] = [account_page]
-else:
-    # Logged-out visitors get only the published directory; committee pages are not registered at all,
-    # so their URLs lead back to the directory.
-    pages = {"": [directory_page, account_page]}
 
-navigation = st.navigation(pages)
+def _page(path: str, title: str, icon: str, url_path: str, shown: bool = True) -> st.Page:
+    """A page of the app at its address, listed in the navigation only when shown."""
+    return st.Page(path, title=title, icon=icon, url_path=url_path, visibility="visible" if shown else "hidden")
+
+
+overview = _page("pages/overview.py", "Overview", ":material/dashboard:", "overview", viewer.is_committee)
+directory = _page("pages/directory.py", "Skills Directory", ":material/menu_book:", "directory")
+importer = _page("pages/imports.py", "Import", ":material/upload_file:", "import", viewer.is_committee)
+users = _page("pages/admin.py", "Users", ":material/manage_accounts:", "admin", viewer.is_admin)
+account = _page("pages/account.py", "My account" if viewer.is_committee else "Committee login",
+                ":material/account_circle:" if viewer.is_committee else ":material/login:", "account")
+
+
+def home() -> None:
+    """The bare address: the Overview for the committee, the published directory for everyone else."""
+    st.switch_page(overview if viewer.is_committee else directory)
+
+
+start = st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")
 if viewer.is_committee:
-    session.land_after_login(overview_page)
+    sections = {"Programs": [overview, directory], "Data": [importer]}
+    if viewer.is_admin:
+        sections["Administration"] = [users]
+    sections["You"] = [account]
+    sections[""] = [start] + ([] if viewer.is_admin else [users])
+else:
+    sections = {"": [directory, account, start, overview, importer, users]}
+
+# The navigation is drawn by ui.session.sidebar from the same sections, so Streamlit's own menu stays hidden,
+# and with it the list of page files it would show for a pages/ folder on a freshly started server.
+navigation = st.navigation(sections, position="hidden")
+by_url = {page.url_path: page for page in (overview, directory, importer, users, account)}
+session.land_after_login(by_url)
 st.logo("data/brand/logo.svg", size="large")
-session.sidebar(viewer)
-navigation.run()
+session.sidebar(viewer, sections)
+with session.routing():
+    navigation.run()

@@ -269,6 +269,7 @@ def _worker_apptest(repeat: int, out_path: Path) -> int:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    sys.path.insert(0, str(ROOT))  # the tests folder is not an installed package
     from tests.apptest_support import sign_in  # what a successful login form leaves in the session
 
     def clear_caches() -> None:

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
+import math
 import re
 import secrets
 import time
+from datetime import datetime, timedelta
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,14 +37,28 @@ class User:
     version: int
 
 
+MAX_PASSWORD_BYTES = 72  # bcrypt reads no further; a longer password would be silently cut
+
+
 def hash_password(password: str) -> str:
     """Return the bcrypt hash of a password."""
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=get_settings().bcrypt_rounds)).decode("ascii")
 
 
 def check_password(password: str, hashed: str) -> bool:
-    """Tell whether a password matches a bcrypt hash."""
-    return bcrypt.checkpw(password.encode("utf-8"), hashed.encode("ascii"))
+    """Tell whether a password matches a bcrypt hash (a password bcrypt cannot take never matches)."""
+    data = password.encode("utf-8")
+    if len(data) > MAX_PASSWORD_BYTES:
+        # Spend the same time as a real check, so the length is not told by the answer's speed.
+        bcrypt.checkpw(b"-" * MAX_PASSWORD_BYTES, hashed.encode("ascii"))
+        return False
+    return bcrypt.checkpw(data, hashed.encode("ascii"))
+
+
+@lru_cache(maxsize=4)
+def _stand_in_hash(rounds: int) -> str:
+    """A hash to check unknown usernames against, so they take as long as real ones."""
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds=rounds)).decode("ascii")
 
 
 def _validate(username: str, password: str | None, role: str | None) -> None:
@@ -50,6 +67,10 @@ def _validate(username: str, password: str | None, role: str | None) -> None:
         raise UserError("A username is 2-32 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit")
     if password is not None and len(password) < MIN_PASSWORD:
         raise UserError(f"A password needs at least {MIN_PASSWORD} characters")
+    if password is not None and len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise UserError(f"A password can be at most {MAX_PASSWORD_BYTES} bytes long (the limit of bcrypt, which "
+                        f"stores it); this one is {len(password.encode('utf-8'))} bytes. Accented letters count "
+                        "as two bytes.")
     if role is not None and role not in ROLES:
         raise UserError(f"Role must be one of: {', '.join(ROLES)}")
 
@@ -65,8 +86,10 @@ def add_user(conn: duckdb.DuckDBPyConnection, username: str, name: str, password
         if scalar(conn, "SELECT count(*) FROM users WHERE username = ?", [username]):
             raise UserError(f"User '{username}' already exists")
         conn.execute(
-            "INSERT INTO users (username, name, email, password_hash, role) VALUES (?, ?, ?, ?, ?)",
-            [username, name.strip(), (email or "").strip() or None, hash_password(password), role],
+            "INSERT INTO users (username, name, email, password_hash, role, token_version) VALUES (?, ?, ?, ?, ?, ?)",
+            # A random start: a cookie of a removed user must not fit a new user given the same username.
+            [username, name.strip(), (email or "").strip() or None, hash_password(password), role,
+             secrets.randbelow(2**31)],
         )
         audit(conn, actor, "user.add", "user", username, {"role": role})
     return get_user(conn, username)
@@ -82,12 +105,56 @@ class LoginRefused(ValueError):
     """A login that did not succeed, with the message to show (never saying which part was wrong)."""
 
 
-def log_in(conn: duckdb.DuckDBPyConnection, username: str, password: str) -> User:
-    """Check a login and return the user, or raise LoginRefused."""
-    username = (username or "").strip().lower()
-    if not verify_user(conn, username, password or ""):
-        raise LoginRefused("Username or password is incorrect.")
-    return get_user(conn, username)
+def log_in(conn: duckdb.DuckDBPyConnection, username: str, password: str, now: datetime | None = None) -> User:
+    """Check a login and return the user, or raise LoginRefused; every attempt is audited.
+
+    Failures are counted per typed username in the database; after login_max_failures in a row the username
+    is locked for login_lock_minutes, even with the right password. Unknown usernames are counted and locked
+    the same way and cost the same bcrypt check, so neither the answer nor its timing tells whether a user
+    exists.
+    """
+    settings = get_settings()
+    now = now or datetime.now()
+    typed = re.sub(r"\s+", " ", str(username or "")).strip().lower()[:64]
+    row = first(conn.execute("SELECT password_hash FROM users WHERE username = ?", [typed]).fetchall())
+    matches = check_password(str(password or ""), row[0] if row else _stand_in_hash(settings.bcrypt_rounds))
+    refusal = None
+    with transaction(conn):  # the refusal is raised after the commit, so the audit record stays
+        locked_until = scalar(conn, "SELECT locked_until FROM login_failures WHERE username = ?", [typed])
+        if locked_until is not None and locked_until > now:
+            audit(conn, typed or "(blank)", "login.refused_locked", "user", typed)
+            refusal = _locked_message(locked_until, now)
+        elif row is not None and matches:
+            conn.execute("DELETE FROM login_failures WHERE username = ?", [typed])
+            audit(conn, typed, "login", "user", typed)
+        else:
+            failures = (scalar(conn, "SELECT failures FROM login_failures WHERE username = ?"
+                                     " AND locked_until IS NULL", [typed]) or 0) + 1
+            lock = (now + timedelta(minutes=settings.login_lock_minutes)
+                    if failures >= settings.login_max_failures else None)
+            conn.execute("""INSERT INTO login_failures (username, failures, last_failed_at, locked_until)
+                            VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET failures = excluded.failures,
+                            last_failed_at = excluded.last_failed_at, locked_until = excluded.locked_until""",
+                         [typed, 0 if lock else failures, now, lock])
+            audit(conn, typed or "(blank)", "login.failed", "user", typed,
+                  {"failures": failures, "locked": bool(lock)})
+            refusal = _locked_message(lock, now) if lock else "Username or password is incorrect."
+    if refusal:
+        raise LoginRefused(refusal)
+    return get_user(conn, typed)
+
+
+def _locked_message(locked_until: datetime, now: datetime) -> str:
+    """Say how long a locked username has to wait."""
+    minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
+    return (f"Too many failed logins for this username: try again in {minutes} minute{'s' if minutes != 1 else ''}, "
+            "or ask an admin to reset the password.")
+
+
+def locked_users(conn: duckdb.DuckDBPyConnection, now: datetime | None = None) -> dict[str, datetime]:
+    """Return the usernames locked after failed logins, with when the lock ends."""
+    return dict(conn.execute("SELECT username, locked_until FROM login_failures WHERE locked_until > ?",
+                             [now or datetime.now()]).fetchall())
 
 
 def get_user(conn: duckdb.DuckDBPyConnection, username: str) -> User | None:
@@ -112,7 +179,7 @@ def _admins_left_after(conn: duckdb.DuckDBPyConnection, username: str) -> int:
 
 
 def remove_user(conn: duckdb.DuckDBPyConnection, username: str, actor: str = "cli") -> None:
-    """Delete a user; the last admin cannot be removed."""
+    """Delete a user (their cookies stop working with them); the last admin cannot be removed."""
     with transaction(conn):
         user = get_user(conn, username)
         if user is None:
@@ -124,7 +191,7 @@ def remove_user(conn: duckdb.DuckDBPyConnection, username: str, actor: str = "cl
 
 
 def set_password(conn: duckdb.DuckDBPyConnection, username: str, password: str, actor: str = "cli") -> None:
-    """Replace a user's password."""
+    """Replace a user's password; every session and cookie of the user ends, and a login lock is lifted."""
     _validate(username, password, None)
     with transaction(conn):
         if get_user(conn, username) is None:
@@ -134,6 +201,7 @@ def set_password(conn: duckdb.DuckDBPyConnection, username: str, password: str, 
             " WHERE username = ?",
             [hash_password(password), username],
         )
+        conn.execute("DELETE FROM login_failures WHERE username = ?", [username])  # a new password unlocks
         audit(conn, actor, "user.set_password", "user", username)
 
 

@@ -108,6 +108,7 @@ def _print_import(result, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the process exit code (2 when refused)."""
     args = _parser().parse_args(argv)
+    db.private_files()
     try:
         conn = db.connect()
     except db.DatabaseBusy as exc:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,11 +24,22 @@ class ConflictError(RuntimeError):
     """Raised when a row changed since it was read (another committee member saved first)."""
 
 
+def private_files() -> None:
+    """Make every file this process creates from now on readable by its owner only.
+
+    The database holds password hashes, every email and consent answer; its write-ahead log, backups and
+    exports hold the same. Called once by each entry point (the app, the command line).
+    """
+    if os.name == "posix":
+        os.umask(0o077)
+
+
 def connect(path: Path | str | None = None, *, migrate_now: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the database file (creating it and its folder) and bring its schema up to date."""
+    """Open the database file (creating it and its folder, private to their owner) and bring its schema up to date."""
     path = Path(path) if path is not None else get_settings().db_path
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+    created = str(path) != ":memory:" and not path.exists()
+    if str(path) != ":memory:" and not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
     try:
         conn = duckdb.connect(str(path))
     except duckdb.IOException as exc:
@@ -38,6 +50,8 @@ def connect(path: Path | str | None = None, *, migrate_now: bool = True) -> duck
             f"The database {path} is in use by another program (usually the running dashboard). "
             "Stop it, or do this from the dashboard, or point ALI_DB at another file."
         ) from exc
+    if created and os.name == "posix":
+        os.chmod(path, 0o600)
     if migrate_now:
         migrate(conn)
     return conn

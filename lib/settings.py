@@ -41,6 +41,9 @@ class Settings:
     )
     cookie_name: str = field(default_factory=lambda: os.environ.get("ALI_COOKIE_NAME", "ali_mentorship_auth"))
     cookie_expiry_days: float = field(default_factory=lambda: _env_float("ALI_COOKIE_EXPIRY_DAYS", 7.0))
+    # Failed logins in a row (per username) before the username is locked, and for how long.
+    login_max_failures: int = field(default_factory=lambda: int(_env_float("ALI_LOGIN_MAX_FAILURES", 5)))
+    login_lock_minutes: float = field(default_factory=lambda: _env_float("ALI_LOGIN_LOCK_MINUTES", 15.0))
     # bcrypt work factor; tests lower it because hashing is deliberately slow.
     bcrypt_rounds: int = field(default_factory=lambda: int(_env_float("ALI_BCRYPT_ROUNDS", 12)))
     # Timestamps are US month/day unless the forms' sheet uses a day-first locale.

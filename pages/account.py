@@ -3,35 +3,21 @@ import streamlit as st
 
 from lib import auth
 from ui import cache, session
+from ui.markup import escape
 
-session.routed()
+session.page()  # first: a file Streamlit ran by itself goes through app.py
 
 who = session.viewer()
 
 if not who.is_committee:
     st.title("Committee login")
     st.caption("For members of the ALI Mentorship Committee. The Skills Directory is open to everyone without logging in.")
-    with st.form("login-form"):
-        st.subheader("Log in")
-        username = st.text_input("Username", key="login_username", autocomplete="username")
-        password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
-        submitted = st.form_submit_button("Log in", type="primary")
-    if submitted:
-        try:
-            session.log_in(username, password)
-        except auth.LoginRefused as exc:
-            st.error(str(exc), icon=":material/block:")
-        else:
-            st.rerun()  # the router now registers the committee's pages and opens the Overview
-    else:
-        st.info("First time here? The first user, **admin**, was created when the database was set up and its "
-                "password was printed once in the terminal. Otherwise ask an admin for an account.",
-                icon=":material/info:")
+    session.login_form(after_login="overview")
     st.stop()
 
 st.title("My account")
 st.caption("Who you are logged in as, and your password.")
-st.markdown(f"**{who.name}** · `{who.username}` · role **{who.role}**")
+st.markdown(f"**{escape(who.name)}** · `{who.username}` · role **{who.role}**")
 with st.form("own_password", clear_on_submit=True):
     st.markdown("**Change my password**")
     current = st.text_input("Current password", type="password", key="own_current")

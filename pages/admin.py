@@ -4,8 +4,9 @@ import streamlit as st
 from lib import auth
 from lib.db import ConflictError
 from ui import cache, session
+from ui.markup import escape
 
-session.routed()
+session.page()  # first: a file Streamlit ran by itself goes through app.py
 
 me = session.require_admin()
 st.title("Users")
@@ -13,8 +14,16 @@ st.caption("Committee members who may log in. Admins also manage users; committe
 conn = cache.cursor()
 
 users = auth.list_users(conn)
-st.dataframe([{"Username": u.username, "Name": u.name, "Email": u.email or "", "Role": u.role} for u in users],
-             hide_index=True, width="stretch", key="users_table")
+locked = auth.locked_users(conn)
+st.dataframe([{"Username": u.username, "Name": u.name, "Email": u.email or "", "Role": u.role,
+               "Locked until": locked.get(u.username)} for u in users],
+             hide_index=True, width="stretch", key="users_table",
+             column_config={"Locked until": st.column_config.DatetimeColumn(
+                 "Locked until", format="YYYY-MM-DD HH:mm",
+                 help="Locked after too many failed logins; setting a new password unlocks at once.")})
+if locked:
+    st.warning(f"{len(locked)} username(s) locked after failed logins. A lock ends by itself, or when you set a new "
+               "password under **Reset a password**.", icon=":material/lock:")
 
 add_tab, edit_tab, password_tab, remove_tab = st.tabs(["Add a user", "Change role or name", "Reset a password",
                                                        "Remove a user"])
@@ -32,7 +41,7 @@ with add_tab:
             try:
                 created = auth.add_user(conn, username, name, password, role=role, email=email, actor=me.username)
             except auth.UserError as exc:
-                st.error(str(exc))
+                st.error(escape(str(exc)))
             else:
                 cache.clear()
                 st.toast(f"Added {created.username} ({created.role})", icon=":material/person_add:")
@@ -53,7 +62,7 @@ with edit_tab:
                     auth.update_user(conn, chosen, version=user.version, name=new_name, email=new_email,
                                      role=new_role, actor=me.username)
                 except (auth.UserError, ConflictError) as exc:
-                    st.error(str(exc))
+                    st.error(escape(str(exc)))
                 else:
                     st.toast(f"Saved {chosen}", icon=":material/check:")
                     st.rerun()
@@ -70,9 +79,9 @@ with password_tab:
                 try:
                     auth.set_password(conn, target, first, actor=me.username)
                 except auth.UserError as exc:
-                    st.error(str(exc))
+                    st.error(escape(str(exc)))
                 else:
-                    st.success(f"Password of {target} changed.")
+                    st.success(f"Password of {target} changed. Their other sessions and login cookies have ended.")
 
 with remove_tab:
     others = [u for u in by_name if u != me.username]
@@ -80,12 +89,13 @@ with remove_tab:
         st.info("You are the only user. Add another user before removing anyone.")
     else:
         victim = st.selectbox("User to remove", others, key="remove_user")
-        confirm = st.checkbox(f"Yes, remove {victim}: they will no longer be able to log in.", key="remove_confirm")
+        confirm = st.checkbox(f"Yes, remove {victim}: they are logged out everywhere and can no longer log in.",
+                              key="remove_confirm")
         if st.button("Remove user", type="primary", disabled=not confirm, key="remove_button"):
             try:
                 auth.remove_user(conn, victim, actor=me.username)
             except auth.UserError as exc:
-                st.error(str(exc))
+                st.error(escape(str(exc)))
             else:
                 st.toast(f"Removed {victim}", icon=":material/person_remove:")
                 st.rerun()

@@ -3,8 +3,9 @@ import streamlit as st
 
 from lib import directory, exports
 from ui import cache, session
+from ui.markup import escape
 
-session.routed()
+session.page()  # first: a file Streamlit ran by itself goes through app.py
 
 st.title("ALI Skills Directory")
 cycle = session.selected_cycle()
@@ -26,7 +27,7 @@ table = directory.to_frame(found.slice(0, DISPLAY_LIMIT))
 
 left, right = st.columns([3, 1], vertical_alignment="center")
 left.markdown(f"**{found.num_rows:,}** member{'s' if found.num_rows != 1 else ''} in the {cycle} directory"
-              + (f" matching *{search.strip()}*" if search.strip() else ""))
+              + (f" matching *{escape(search.strip())}*" if search.strip() else ""))
 
 
 def directory_csv() -> bytes:

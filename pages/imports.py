@@ -5,9 +5,10 @@ import streamlit as st
 from lib import cycles, exports, forms, imports, institutions, skills
 from lib.sheets import ImportRefused
 from ui import cache, session
+from ui.markup import escape
 
-session.routed()
-me = session.require_committee()
+session.page()  # first: a file Streamlit ran by itself goes through app.py
+me = session.require_committee("Importing")
 st.title("Import")
 st.caption("Bring in a Google Forms export (CSV or XLSX) of the Skills Directory Survey, the circle applications, "
            "an attendance sheet or the end-of-year survey. Nothing is written until you press Import, and every "
@@ -67,7 +68,7 @@ def _history() -> None:
         try:
             removed = imports.undo_batch(conn, labels[chosen], actor=me.username)
         except ImportRefused as exc:
-            st.error(str(exc))
+            st.error(escape(str(exc)))
         else:
             cache.clear()
             st.session_state["import_notice"] = (
@@ -106,7 +107,7 @@ try:
         if sheet != found.sheet.sheet:  # read the workbook again only for another sheet
             found = imports.inspect(conn, data, upload.name, sheet=sheet, kind=kind)
 except ImportRefused as exc:
-    st.error(str(exc), icon=":material/block:")
+    st.error(escape(str(exc)), icon=":material/block:")
     _history()
     st.stop()
 
@@ -115,10 +116,10 @@ if found.kind is None:
     st.stop()
 
 table = found.sheet
-st.markdown(f"**{upload.name}**: {table.rows:,} rows, {len(table.headers)} columns · "
+st.markdown(f"**{escape(upload.name)}**: {table.rows:,} rows, {len(table.headers)} columns · "
             f"{forms.KIND_LABELS[found.kind]}")
 for note in table.notes:
-    st.caption(note)
+    st.caption(escape(note))
 if found.mapping_source == "remembered":
     st.info("These headers were imported before: the mapping confirmed then is used. Change it below if needed.",
             icon=":material/history:")
@@ -153,7 +154,7 @@ try:
         preview = imports.import_bytes(conn, data, upload.name, kind=found.kind, cycle=cycle, mapping=mapping,
                                        dry_run=True, actor=me.username, sheet=sheet, day_first=day_first)
 except ImportRefused as exc:
-    st.error(str(exc), icon=":material/block:")
+    st.error(escape(str(exc)), icon=":material/block:")
     _history()
     st.stop()
 
@@ -196,14 +197,14 @@ if st.button(f"Import {preview.new + preview.updated:,} new or updated record(s)
                                       actor=me.username, sheet=sheet, day_first=day_first,
                                       progress=lambda fraction, text: bar.progress(fraction, text=text))
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(escape(str(exc)))
     else:
         if result.errors:
-            st.error("Nothing was written: " + "; ".join(str(p) for p in result.errors[:5]))
+            st.error("Nothing was written: " + escape("; ".join(str(p) for p in result.errors[:5])))
         else:
             cache.clear()
             st.session_state["import_notice"] = (
-                f"Imported {upload.name} as batch #{result.batch_id}: {result.new} new, {result.updated} updated, "
+                f"Imported {escape(upload.name)} as batch #{result.batch_id}: {result.new} new, {result.updated} updated, "
                 f"{result.unchanged} unchanged, {result.new_people} new people.")
             st.rerun()
 

@@ -6,9 +6,9 @@ import streamlit as st
 from lib.outcomes import SHORT_LABELS as outcome_questions
 from ui import cache, session
 
-session.routed()
+session.page()  # first: a file Streamlit ran by itself goes through app.py
 
-session.require_committee()
+session.require_committee("The Overview")
 cycle = session.selected_cycle()
 st.title("Overview")
 st.caption("Headline figures of the program year chosen in the sidebar; the small line under each shows every "

@@ -1,9 +1,9 @@
 """Helpers for AppTest page tests: the real router, logged in or not."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from lib import auth, db
@@ -13,22 +13,7 @@ from ui import session
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def use_navigation_only(monkeypatch) -> None:
-    """Make AppTest route like the server does.
-
-    AppTest re-detects the legacy pages/ folder before every run and would then run a page file
-    without app.py; a running server turns that legacy mode off at the first st.navigation call.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-def app(logged_in_as: str | None = None, role_name: str | None = None) -> AppTest:
+def app(logged_in_as: str | None = None) -> AppTest:
     """Return an AppTest of the whole app, run once, optionally logged in as a demo user."""
     at = AppTest.from_file(APP, default_timeout=60)
     if logged_in_as:
@@ -62,18 +47,23 @@ def button(at: AppTest, label: str):
     raise AssertionError(f"no button {label!r}; buttons: {[b.label for b in at.button]}")
 
 
-def log_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
-    """Fill and submit the login form on the account page."""
-    open_page(at, "pages/account.py")
-    at.text_input[0].input(username)
-    at.text_input[1].input(password)
+def submit_login(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
+    """Fill and submit the login form the current page shows."""
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(password)
     button(at, "Log in").click()
     return at.run()
 
 
+def log_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
+    """Fill and submit the login form on the account page."""
+    open_page(at, "pages/account.py")
+    return submit_login(at, username, password)
+
+
 def texts(at: AppTest) -> str:
-    """Return all markdown, caption, title and metric text of the last run, for loose assertions."""
+    """Return all markdown, caption, title and metric text of the last run as a reader sees it (escapes undone)."""
     parts = [e.value for e in [*at.title, *at.header, *at.subheader, *at.markdown, *at.caption]]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [e.value for e in [*at.error, *at.info, *at.success, *at.warning]]
-    return "\n".join(str(p) for p in parts)
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))

@@ -42,7 +42,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def app_env(db_path: Path, demo_dir: Path, cookie_key: str = "browser-test-cookie-key-not-secret-only-for-tests") -> dict[str, str]:
+COOKIE_KEY = "browser-test-cookie-key-not-secret-only-for-tests"
+
+
+def app_env(db_path: Path, demo_dir: Path, cookie_key: str = COOKIE_KEY) -> dict[str, str]:
     """Return the environment of an app process on this database (built explicitly, not from fixtures)."""
     env = dict(os.environ)
     env.update({
@@ -145,7 +148,7 @@ def new_context(browser, viewport: dict | None = None):
 
 def sidebar_link(page, title: str):
     """The sidebar navigation link of a page, by its title."""
-    return page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title)
+    return page.locator(".st-key-navigation a").filter(has=page.get_by_text(title, exact=True))
 
 
 # Streamlit marks the app root with the state of the script run; its own end-to-end tests wait on it too.

@@ -99,3 +99,69 @@ def test_cookie_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     monkeypatch.setenv("ALI_COOKIE_KEY", "from-the-environment")
     assert auth.cookie_key(path) == "from-the-environment"
+
+
+@pytest.mark.parametrize("username, password", [("casey", "long-enough-pw"), ("casey", "wrong-password"),
+                                                ("nobody", "wrong-password"), ("casey", "é" * 60),
+                                                ("", ""), ("locked", "long-enough-pw")])
+def test_every_login_costs_exactly_one_bcrypt_check(conn, monkeypatch, username, password):
+    """Same work whether the user exists, the password is right, too long or the name locked: timing tells nothing."""
+    import bcrypt
+
+    auth.add_user(conn, "casey", "Casey", "long-enough-pw")
+    auth.add_user(conn, "locked", "Lou", "long-enough-pw")
+    monkeypatch.setenv("ALI_LOGIN_MAX_FAILURES", "1")
+    with pytest.raises(auth.LoginRefused):
+        auth.log_in(conn, "locked", "wrong-password")
+    checks = []
+    original = bcrypt.checkpw
+    monkeypatch.setattr(bcrypt, "checkpw", lambda pw, hashed: checks.append(len(hashed)) or original(pw, hashed))
+    try:
+        auth.log_in(conn, username, password)
+    except auth.LoginRefused:
+        pass
+    assert checks == [60]
+
+
+def test_the_stand_in_hash_costs_what_a_real_hash_costs(conn):
+    auth.add_user(conn, "casey", "Casey", "long-enough-pw")
+    real = conn.execute("SELECT password_hash FROM users WHERE username = 'casey'").fetchall()[0][0]
+    assert auth._stand_in_hash(4)[:7] == real[:7] == "$2b$04$"
+
+
+def test_failures_lock_then_expire_and_a_success_resets_them(conn, monkeypatch):
+    from datetime import datetime, timedelta
+
+    monkeypatch.setenv("ALI_LOGIN_MAX_FAILURES", "3")
+    auth.add_user(conn, "casey", "Casey", "long-enough-pw")
+    start = datetime(2026, 1, 5, 9, 0)
+    for minute in range(2):
+        with pytest.raises(auth.LoginRefused, match="incorrect"):
+            auth.log_in(conn, "casey", "nope", now=start + timedelta(minutes=minute))
+    assert auth.log_in(conn, "casey", "long-enough-pw", now=start + timedelta(minutes=2)).username == "casey"
+    for minute in range(3):  # the success started the count again
+        with pytest.raises(auth.LoginRefused):
+            auth.log_in(conn, "casey", "nope", now=start + timedelta(minutes=3 + minute))
+    with pytest.raises(auth.LoginRefused, match="try again in 15 minutes"):
+        auth.log_in(conn, "casey", "long-enough-pw", now=start + timedelta(minutes=5, seconds=1))
+    assert auth.locked_users(conn, now=start + timedelta(minutes=6)) == {"casey": start + timedelta(minutes=20)}
+    assert auth.log_in(conn, "casey", "long-enough-pw", now=start + timedelta(minutes=21)).username == "casey"
+
+
+def test_passwords_longer_than_bcrypt_takes_are_refused_with_a_reason(conn):
+    with pytest.raises(auth.UserError, match="at most 72 bytes"):
+        auth.add_user(conn, "casey", "Casey", "x" * 73)
+    auth.add_user(conn, "casey", "Casey", "x" * 72)
+    with pytest.raises(auth.UserError, match="this one is 80 bytes. Accented letters count as two bytes"):
+        auth.set_password(conn, "casey", "é" * 40)
+    with pytest.raises(auth.LoginRefused):
+        auth.log_in(conn, "casey", "x" * 72 + "y")  # bcrypt would have cut it to the real password
+
+
+def test_a_new_user_with_a_removed_users_name_does_not_inherit_their_tokens(conn):
+    auth.add_user(conn, "casey", "Casey", "long-enough-pw", role="admin")
+    auth.add_user(conn, "other", "Other Admin", "long-enough-pw", role="admin")
+    token = auth.issue_token(conn, "casey", KEY)
+    auth.remove_user(conn, "casey", actor="other")
+    auth.add_user(conn, "casey", "Another Casey", "long-enough-pw", role="committee")
+    assert auth.user_for_token(conn, token, KEY) is None

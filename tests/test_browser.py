@@ -24,6 +24,7 @@ pytest.importorskip("playwright.sync_api",
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from tests import browser_support as support  # noqa: E402
+from lib import auth, db  # noqa: E402
 from tests.conftest import PASSWORD  # noqa: E402
 
 CYCLE = "2025-26"
@@ -72,10 +73,28 @@ def _serve(db_source: Path, folder: Path) -> support.AppServer:
     return support.start_app(support.app_env(db_copy, folder / "demo"), log_dir=folder)
 
 
+# A display name that would render bold, load an image, link and show an icon if it reached Markdown unescaped.
+MARKDOWN_NAME = "**Bold** ![img](https://example.invalid/x.png) <b>b</b> :material/home: [link](https://e.invalid)"
+
+
 @pytest.fixture(scope="module")
-def app(demo_db_file, tmp_path_factory, browser):
+def browser_db(demo_db_file, tmp_path_factory) -> Path:
+    """The demo database plus the users these tests change: one with a Markdown name, one who changes a password."""
+    path = tmp_path_factory.mktemp("browser-db") / "demo-plus.duckdb"
+    shutil.copy(demo_db_file, path)
+    conn = db.connect(path)
+    try:
+        auth.add_user(conn, "marky", MARKDOWN_NAME, PASSWORD, role="committee")
+        auth.add_user(conn, "changer", "Chris Changer", PASSWORD, role="admin")
+    finally:
+        conn.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(browser_db, tmp_path_factory, browser):
     """The real app on a copy of the demo database, warmed up (see support.warm_up)."""
-    server = _serve(demo_db_file, tmp_path_factory.mktemp("browser-app"))
+    server = _serve(browser_db, tmp_path_factory.mktemp("browser-app"))
     try:
         support.warm_up(browser, server.base_url)
         yield server
@@ -127,7 +146,7 @@ def directory_count(page, cycle: str = CYCLE, matching: str | None = None) -> in
 
 def nav_titles(page) -> list[str]:
     """The titles of the sidebar navigation links."""
-    links = page.locator('[data-testid="stSidebarNav"] a [data-testid="stMarkdownContainer"]')
+    links = page.locator('.st-key-navigation a [data-testid="stMarkdownContainer"]')
     return [text.strip() for text in links.all_inner_texts()]
 
 
@@ -137,14 +156,18 @@ def metric_value(page, label: str):
     return page.get_by_test_id("stMetric").filter(has=label_element).get_by_test_id("stMetricValue")
 
 
-def expect_not_found(page, fallback: str = "ALI Skills Directory") -> None:
-    """The "Page not found" dialog, the fallback page (the default page of this viewer), and no Users page."""
-    expect(page.get_by_text("Page not found")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.get_by_role("heading", name=fallback, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
-    if fallback != "Overview":
-        expect(page.get_by_text("Headline figures")).to_have_count(0)
+def expect_login_prompt(page, what: str) -> None:
+    """A committee page opened by a visitor: the login form at that address, and none of the page's data."""
+    expect(page.get_by_role("heading", name="Committee login")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text(f"{what} is for the Mentorship Committee. Log in to open it.")).to_be_visible()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)
     expect(page.locator(USERS_TABLE)).to_have_count(0)
-    expect(page.get_by_role("heading", name="Users", exact=True)).to_have_count(0)
+    expect(page.get_by_test_id("stFileUploader")).to_have_count(0)
+
+
+COMMITTEE_LINKS = {"/overview": "The Overview", "/import": "Importing", "/admin": "Managing users"}
 
 
 # --- visitors -----------------------------------------------------------------------------------------------
@@ -168,13 +191,27 @@ def test_visitor_directory_and_search(page, app):
     shot(page, "visitor_directory")
 
 
-def test_visitor_cannot_open_committee_urls(page, app):
-    for path in ("/overview", "/admin"):
+def test_visitor_opening_committee_links_is_asked_to_log_in(page, app):
+    for path, what in COMMITTEE_LINKS.items():
         page.goto(app.base_url + path)
-        expect_not_found(page)
-        expect(support.sidebar_link(page, "Overview")).to_have_count(0)
-        expect(support.sidebar_link(page, "Users")).to_have_count(0)
-        shot(page, f"visitor_not_found_{path.strip('/')}")
+        expect_login_prompt(page, what)
+        expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+        assert nav_titles(page) == ["Skills Directory", "Committee login"]
+        shot(page, f"visitor_login_prompt_{path.strip('/')}")
+    page.goto(app.base_url + "/directory")
+    assert directory_count(page) > 0
+
+
+def test_a_committee_link_logs_in_and_lands_there(page, app):
+    page.goto(app.base_url + "/import")
+    expect_login_prompt(page, "Importing")
+    page.get_by_role("textbox", name="Username").fill("member")
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    support.click(page, page.get_by_role("button", name="Log in"), page.get_by_role("heading", name="Import", exact=True))
+    expect(page).to_have_url(re.compile(r"/import$"))
+    expect(page.get_by_text("Import history")).to_be_visible(timeout=TIMEOUT_MS)
+    support.wait_for_cookie(page.context, present=True)
+    shot(page, "login_lands_on_import")
 
 
 # --- committee members and admins --------------------------------------------------------------------------
@@ -240,9 +277,13 @@ def test_committee_member_has_no_admin_page(page, app):
     expect(page.get_by_text("Logged in as Morgan Member")).to_be_visible()
     assert nav_titles(page) == ["Overview", "Skills Directory", "Import", "My account"]
     expect(support.sidebar_link(page, "Users")).to_have_count(0)
-    page.goto(app.base_url + "/admin")
-    expect_not_found(page, fallback="Overview")  # still logged in after the reload
-    shot(page, "member_admin_not_found")
+    page.goto(app.base_url + "/admin")  # still logged in after the reload, through the cookie
+    expect(page.get_by_text("Only an admin can manage users.")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator(USERS_TABLE)).to_have_count(0)
+    expect(page.get_by_role("tab")).to_have_count(0)
+    page.goto(app.base_url + "/directory")
+    assert directory_count(page) > 0
+    shot(page, "member_admin_refused")
 
 
 def test_wrong_password(page, app):
@@ -257,41 +298,167 @@ def test_wrong_password(page, app):
 def test_logout_deletes_the_cookie(page, app):
     login(page, app, "chair")
     support.logout(page)
+    expect(page.get_by_role("heading", name="ALI Skills Directory")).to_be_visible(timeout=TIMEOUT_MS)
     shot(page, "after_logout")
     page.goto(app.base_url + "/overview")
-    expect_not_found(page)
+    expect_login_prompt(page, "The Overview")
     expect(page.get_by_text("Logged in as")).to_have_count(0)
     shot(page, "after_logout_reload")
+
+
+def login_cookie(context) -> dict:
+    """The login cookie the browser holds."""
+    return next(c for c in context.cookies() if c["name"] == support.cookie_name())
+
+
+def replay(browser, app, cookie: dict, path: str = "/admin"):
+    """A fresh browser presenting a captured cookie; returns its page after opening path."""
+    context = support.new_context(browser)
+    context.add_cookies([{key: cookie[key] for key in ("name", "value", "domain", "path")}])
+    tab = context.new_page()
+    tab.goto(app.base_url + path)
+    return tab
+
+
+def test_a_captured_cookie_opens_nothing_after_logout(page, app, browser):
+    login(page, app, "chair")
+    captured = login_cookie(page.context)
+    thief = replay(browser, app, captured)
+    try:
+        expect(thief.locator(USERS_TABLE)).to_be_visible(timeout=TIMEOUT_MS)  # valid until the owner logs out
+        support.logout(page)
+        thief.goto(app.base_url + "/admin")
+        expect_login_prompt(thief, "Managing users")
+        shot(thief, "cookie_replayed_after_logout")
+    finally:
+        thief.context.close()
+
+
+def test_a_captured_cookie_opens_nothing_after_a_password_change(page, app, browser):
+    login(page, app, "changer")
+    captured = login_cookie(page.context)
+    support.click(page, support.sidebar_link(page, "My account"), page.get_by_role("heading", name="My account"))
+    page.get_by_role("textbox", name="Current password").fill(PASSWORD)
+    page.get_by_role("textbox", name="New password", exact=True).fill("a-brand-new-password")
+    page.get_by_role("textbox", name="Repeat the new password").fill("a-brand-new-password")
+    support.click(page, page.get_by_role("button", name="Change password"),
+                  page.get_by_text(re.compile("Every other session and login cookie of yours has ended")))
+    thief = replay(browser, app, captured)
+    try:
+        expect_login_prompt(thief, "Managing users")
+    finally:
+        thief.context.close()
+    page.reload()  # the session that changed the password goes on, with a new cookie
+    expect(page.get_by_role("heading", name="My account")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Logged in as Chris Changer")).to_be_visible()
+
+
+@pytest.mark.parametrize("forgery", ["alg-none", "garbage"])
+def test_a_forged_cookie_is_a_visitor(app, browser, forgery):
+    import jwt
+
+    claims = {"sub": "chair", "tv": 1, "exp": 4_102_444_800}
+    value = jwt.encode(claims, None, algorithm="none") if forgery == "alg-none" else "eyJ.garbage.!!"
+    tab = replay(browser, app, {"name": support.cookie_name(), "value": value, "domain": "127.0.0.1", "path": "/"})
+    try:
+        expect_login_prompt(tab, "Managing users")
+        assert_no_exception(tab)
+    finally:
+        tab.context.close()
+
+
+def test_failed_logins_are_limited_even_for_unknown_usernames(page, app):
+    for attempt in range(5):
+        support.submit_login(page, app.base_url, "ghost-user", f"wrong-password-{attempt}")
+    expect(page.get_by_text(re.compile(r"Too many failed logins for this username: try again in 15 minutes")))\
+        .to_be_visible(timeout=TIMEOUT_MS)
+    assert not support.has_login_cookie(page.context)
+    shot(page, "login_limit")
+
+
+def test_a_markdown_display_name_is_shown_as_typed(page, app):
+    login(page, app, "marky")
+    sidebar = page.get_by_test_id("stSidebar")
+    line = sidebar.get_by_test_id("stMarkdownContainer").filter(has_text="Logged in as")
+    expect(line).to_be_visible(timeout=TIMEOUT_MS)
+    # Exactly as typed (an invisible zero-width space keeps addresses and icon names from being recognised).
+    assert line.inner_text().replace("\u200b", "").split("\n")[0] == "Logged in as " + MARKDOWN_NAME
+    expect(line.locator("strong strong, em, img, a, [data-testid='stIconMaterial']")).to_have_count(0)
+    expect(page.locator('img[src*="example.invalid"]')).to_have_count(0)
+    expect(page.locator('a[href*="invalid"]')).to_have_count(0)
+    shot(page, "markdown_name")
 
 
 # --- a freshly started server -----------------------------------------------------------------------------
 
 
-def test_cold_server_deep_links(browser, demo_db_file, tmp_path):
-    # A folder named pages/ makes a fresh Streamlit server run deep links without app.py until the first
-    # st.navigation call; ui.session.routed() sends such runs back through the router.
-    server = _serve(demo_db_file, tmp_path)
-    context = support.new_context(browser)
-    tab = context.new_page()
+def test_cold_server_deep_links_from_several_sessions_at_once(browser, browser_db, tmp_path):
+    # A folder named pages/ makes a freshly started server run a deep link as that page file alone until the
+    # process first meets st.navigation; ui.session.page() sends such runs through app.py. Nobody opens "/"
+    # first here: several sessions, logged out and logged in by cookie, open committee addresses at once.
+    copy = tmp_path / "cold.duckdb"
+    shutil.copy(browser_db, copy)
+    conn = db.connect(copy)
     try:
-        # Nobody has opened "/" on this server yet: deep links are the first requests it serves.
-        tab.goto(server.base_url + "/admin")
-        expect(tab.get_by_role("main")).to_contain_text(re.compile(r"\w"), timeout=TIMEOUT_MS)
-        expect(tab.locator(USERS_TABLE)).to_have_count(0)
-        # The router serves the visitor's default page; the committee page never ran.
-        expect(tab.get_by_role("heading", name="ALI Skills Directory")).to_be_visible(timeout=TIMEOUT_MS)
-        assert nav_titles(tab) == ["Skills Directory", "Committee login"]
-        tab.goto(server.base_url + "/directory")
-        directory_count(tab)
-        tab.goto(server.base_url + "/account")
-        expect(tab.get_by_role("button", name="Log in")).to_be_visible(timeout=TIMEOUT_MS)
-        assert_no_exception(tab)
+        tokens = {user: auth.issue_token(conn, user, support.COOKIE_KEY) for user in ("chair", "member")}
     finally:
-        try:
-            tab.screenshot(path=str(artifacts_dir() / "browser-cold_server_deep_links.png"))
-        finally:
-            context.close()
-            server.stop()
+        conn.close()
+    server = support.start_app(support.app_env(copy, tmp_path / "demo"), log_dir=tmp_path)
+    visits = [(None, "/admin"), (None, "/overview"), ("member", "/admin"), ("chair", "/admin"), (None, "/directory"),
+              ("member", "/import")]
+    tabs = []
+    try:
+        for user, path in visits:
+            context = support.new_context(browser)
+            if user:
+                context.add_cookies([{"name": support.cookie_name(), "value": tokens[user], "domain": "127.0.0.1",
+                                      "path": "/"}])
+            tab = context.new_page()
+            tab.goto(server.base_url + path, wait_until="commit")  # all requests go out before any is answered
+            tabs.append((user, path, tab))
+        for user, path, tab in tabs:
+            if user is None and path == "/directory":
+                assert directory_count(tab) > 0
+            elif user is None:
+                expect_login_prompt(tab, COMMITTEE_LINKS[path])
+            elif user == "member" and path == "/admin":
+                expect(tab.get_by_text("Only an admin can manage users.")).to_be_visible(timeout=TIMEOUT_MS)
+                expect(tab.locator(USERS_TABLE)).to_have_count(0)
+            elif path == "/admin":
+                expect(tab.locator(USERS_TABLE)).to_be_visible(timeout=TIMEOUT_MS)
+            else:
+                expect(tab.get_by_text("Import history")).to_be_visible(timeout=TIMEOUT_MS)
+            # Never the list of page files Streamlit would show for a pages/ folder.
+            expect(tab.get_by_test_id("stSidebarNav")).to_have_count(0)
+            assert_no_exception(tab)
+            tab.screenshot(path=str(artifacts_dir() / f"browser-cold_{user or 'visitor'}_{path.strip('/')}.png"))
+        assert "Traceback" not in server.output()
+    finally:
+        for _, _, tab in tabs:
+            tab.context.close()
+        server.stop()
+
+
+def test_the_server_never_logs_a_password(browser, tmp_path):
+    # An empty database: the web process does not create the first admin (its password would land here).
+    server = support.start_app(support.app_env(tmp_path / "empty.duckdb", tmp_path / "demo"), log_dir=tmp_path)
+    context = support.new_context(browser)
+    try:
+        tab = context.new_page()
+        tab.goto(server.base_url + "/account")
+        expect(tab.get_by_text("No committee user exists yet")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(tab.get_by_text("Nobody has agreed to be published").or_(tab.get_by_role("button", name="Log in")))\
+            .to_have_count(0)
+        assert "password" not in server.output().lower()
+        shot(tab, "empty_database_login")
+    finally:
+        context.close()
+        server.stop()
+    conn = db.connect(tmp_path / "empty.duckdb")
+    try:
+        assert conn.execute("SELECT count(*) FROM users").fetchall() == [(0,)]
+    finally:
+        conn.close()
 
 
 # --- importing ----------------------------------------------------------------------------------------------

@@ -1,10 +1,15 @@
 """Migrations, transactions and the schema."""
 from __future__ import annotations
 
+import stat
+from pathlib import Path
+
 import duckdb
 import pytest
 
 from lib import cycles, db
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_migrations_are_recorded_and_safe_to_rerun(conn):
@@ -85,3 +90,31 @@ def test_a_locked_database_gets_a_clear_message(tmp_path):
             db.connect(path)
     finally:
         holder.kill()
+
+
+def test_the_database_and_what_it_writes_are_private_to_their_owner(tmp_path):
+    """Password hashes, emails and consent answers: readable by the owner only (folder, file, write-ahead log)."""
+    import subprocess
+    import sys
+
+    folder = tmp_path / "private" / "data"
+    script = (
+        "import os, stat, sys\n"
+        "from lib import db\n"
+        "db.private_files()\n"
+        f"conn = db.connect({str(folder / 'ali.duckdb')!r})\n"
+        "conn.execute('CREATE TABLE scratch (x INTEGER)'); conn.execute('INSERT INTO scratch VALUES (1)')\n"
+        f"wal = {str(folder / 'ali.duckdb.wal')!r}\n"
+        "print(oct(stat.S_IMODE(os.stat(wal).st_mode)) if os.path.exists(wal) else 'no-wal')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() in ("0o600", "no-wal")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "ali.duckdb").stat().st_mode) == 0o600
+
+
+def test_a_new_database_file_is_private_even_without_the_umask(tmp_path):
+    conn = db.connect(tmp_path / "fresh.duckdb")
+    conn.close()
+    assert stat.S_IMODE((tmp_path / "fresh.duckdb").stat().st_mode) == 0o600

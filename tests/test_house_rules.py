@@ -70,3 +70,31 @@ def test_readme_documents_every_cli_command():
 def test_no_reference_to_shared_folder_at_run_time():
     for path in ALL_CODE:
         assert "../shared" not in path.read_text(encoding="utf-8"), path
+
+
+def _dotted_imports(path: Path) -> set[str]:
+    """Every module a file imports, with its full dotted name."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("path", ALL_CODE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_app_uses_only_streamlits_public_api(path):
+    private = {name for name in _dotted_imports(path) if name.startswith("streamlit.")}
+    assert not private, f"{path.name} reaches into Streamlit internals: {private}"
+    assert "PagesManager" not in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)
+def test_every_page_file_goes_through_the_router_first(path):
+    """The first statement after the imports sends a run Streamlit started by itself through app.py."""
+    body = [node for node in ast.parse(path.read_text(encoding="utf-8")).body
+            if not isinstance(node, (ast.Import, ast.ImportFrom))
+            and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    assert ast.unparse(body[0]) == "session.page()"
+    assert f'"{path.as_posix().split("/")[-2]}/{path.name}"' in (ROOT / "app.py").read_text(encoding="utf-8")

@@ -5,17 +5,15 @@ import pytest
 import streamlit as st
 
 from lib import auth, db
-from tests.apptest_support import app, button, log_in, open_page, texts, use_navigation_only
+from tests.apptest_support import app, button, log_in, open_page, texts
 from tests.conftest import PASSWORD
 from ui import session
 
-COMMITTEE_PAGES = ["pages/overview.py", "pages/admin.py"]
 
 
 @pytest.fixture(autouse=True)
-def _router(monkeypatch, demo_conn):
+def _router(demo_conn):
     """Every page test runs the real router on a private copy of the demo database."""
-    use_navigation_only(monkeypatch)
     demo_conn.close()  # the app opens the file itself
     st.cache_resource.clear()  # the cached connection belongs to the previous test's database
     st.cache_data.clear()
@@ -47,25 +45,6 @@ def test_visitor_search_with_no_match_says_so():
     at.text_input(key="directory_search").input("zzzz-no-such-skill").run()
     assert "Nobody matches that search" in texts(at)
     assert not at.exception
-
-
-@pytest.mark.parametrize("page", COMMITTEE_PAGES)
-def test_visitor_cannot_open_committee_pages_by_url(page):
-    at = app()
-    with pytest.raises(ValueError):
-        at.switch_page(page)  # not registered for visitors, so there is no URL to reach
-
-
-@pytest.mark.parametrize("page", COMMITTEE_PAGES)
-def test_committee_pages_refuse_a_visitor_even_when_run_directly(page):
-    from streamlit.testing.v1 import AppTest
-
-    from tests.apptest_support import APP
-
-    at = AppTest.from_file(APP.replace("app.py", page), default_timeout=60).run()
-    assert not at.exception
-    assert at.error and "Please log in" in at.error[0].value or "Only an admin" in at.error[0].value
-    assert not at.metric and not at.dataframe
 
 
 def test_login_form_logs_in_and_opens_the_overview():
@@ -100,15 +79,6 @@ def test_overview_follows_the_cycle_selector():
     assert labels["Would participate again"] == "5 of 5"
     assert "Skills Directory 2023-24" in texts(at)
     assert "95% Wilson interval 57%–100%" in texts(at)
-
-
-def test_committee_member_has_no_admin_page():
-    at = app("member")
-    assert not at.exception
-    with pytest.raises(ValueError):
-        at.switch_page("pages/admin.py")
-    at = open_page(app("member"), "pages/overview.py")
-    assert at.title[0].value == "Overview"
 
 
 def test_admin_adds_changes_and_removes_a_user(tmp_path):
@@ -159,16 +129,6 @@ def test_account_page_changes_own_password():
     conn = db.connect()
     assert auth.verify_user(conn, "member", "a-brand-new-password")
     conn.close()
-
-
-def test_logout_returns_to_the_visitor_view():
-    at = app("chair")
-    at.sidebar.button(key="logout_button").click().run()
-    assert "You are logged out." in texts(at)
-    at.run()
-    assert at.title[0].value == "ALI Skills Directory"
-    with pytest.raises(ValueError):
-        at.switch_page("pages/overview.py")
 
 
 IMPORT_CSV = (
@@ -242,11 +202,6 @@ def test_import_page_refuses_an_unreadable_file():
     at = open_page(app("member"), "pages/imports.py")
     at.file_uploader(key="import_file").set_value(("empty.csv", b"", "text/csv")).run()
     assert at.error and "empty" in at.error[0].value
-
-
-def test_visitor_cannot_open_the_import_page():
-    with pytest.raises(ValueError):
-        app().switch_page("pages/imports.py")
 
 
 def test_import_page_reads_the_forms_own_download():

@@ -6,16 +6,24 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from lib import auth, db, directory, overview
+from lib import db, directory, overview
 from lib.settings import get_settings
 
 
 @st.cache_resource(show_spinner="Opening the database")
 def _open(path: str) -> duckdb.DuckDBPyConnection:
-    """Open one database file once per process; create the first admin if it has no users."""
-    conn = db.connect(path)
-    auth.announce_first_admin(auth.ensure_first_admin(conn))
-    return conn
+    """Open one database file once per process (files it creates are readable by their owner only).
+
+    The web process never creates the first admin: its password would land in the server's log. The command
+    line does (`python -m lib init`, which `python3 run.py app` runs first) and shows it in the terminal.
+    """
+    db.private_files()
+    return db.connect(path)
+
+
+def has_users() -> bool:
+    """Tell whether anyone can log in yet."""
+    return bool(db.scalar(cursor(), "SELECT count(*) FROM users"))
 
 
 def connection() -> duckdb.DuckDBPyConnection:

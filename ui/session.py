@@ -1,8 +1,18 @@
-"""Who is logged in, which pages they may see, the sidebar and the selected cycle."""
+"""Who is logged in, the login form, what each page requires, the sidebar and the selected program year.
+
+A login lives in this browser session and, for reloads, in a cookie holding a signed token. The token is
+checked against the database on every run (lib.auth.user_for_token), so logging out, changing a password
+or removing a user ends every session of that user at once.
+"""
 from __future__ import annotations
 
 import json
+import runpy
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
 
 import streamlit as st
 
@@ -10,6 +20,7 @@ from lib import auth, cycles
 from lib.settings import get_settings
 
 from . import cache
+from .markup import escape
 
 
 @dataclass(frozen=True)
@@ -33,10 +44,42 @@ class Viewer:
 
 ANONYMOUS = Viewer(None, None, None)
 
+AUTH = "_auth"                # this browser session's login: {"username": ..., "token": ...}
+COOKIE = "_cookie"            # what the browser's login cookie should become: ("set", token) or ("delete", None)
+AFTER_LOGIN = "_after_login"  # set by the login page: open the Overview once the committee's pages exist
 
-AUTH = "_auth"        # this browser session's login: {"username": ..., "token": ...}
-COOKIE = "_cookie"    # what the browser's login cookie should become: ("set", token) or ("delete", None)
-AFTER_LOGIN = "_after_login"
+APP = Path(__file__).resolve().parents[1] / "app.py"
+# True while app.py runs the chosen page: a page file run any other way was not routed (see page()).
+_ROUTED: ContextVar[bool] = ContextVar("ali_routed", default=False)
+
+
+# ------------------------------------------------------------------------------------------- routing
+
+
+@contextmanager
+def routing() -> Iterator[None]:
+    """Mark the page run that app.py starts as routed (its page files check it first thing)."""
+    marker = _ROUTED.set(True)
+    try:
+        yield
+    finally:
+        _ROUTED.reset(marker)
+
+
+def page() -> None:
+    """The first line of every page file: when Streamlit ran this file by itself, run the router instead.
+
+    A folder named pages/ beside app.py makes a freshly started Streamlit server run a deep link such as
+    /admin as that file alone, until the process first meets st.navigation. Such a run goes through app.py
+    here (which checks who is logged in and opens the page the address names only for those who may see
+    it) and then stops: nothing of the page itself has run outside the router.
+    """
+    if not _ROUTED.get():
+        runpy.run_path(str(APP), run_name="__main__")
+        st.stop()
+
+
+# ------------------------------------------------------------------------------------------- logging in
 
 
 def _cookie_key() -> str:
@@ -82,7 +125,6 @@ def log_in(username: str, password: str) -> None:
     token = auth.issue_token(conn, user.username, _cookie_key())
     st.session_state[AUTH] = {"username": user.username, "token": token}
     st.session_state[COOKIE] = ("set", token)
-    st.session_state[AFTER_LOGIN] = True
 
 
 def renew_login(who: Viewer) -> None:
@@ -90,6 +132,7 @@ def renew_login(who: Viewer) -> None:
     token = auth.issue_token(cache.cursor(), who.username, _cookie_key())
     st.session_state[AUTH] = {"username": who.username, "token": token}
     st.session_state[COOKIE] = ("set", token)
+    _sync_cookie()  # now: the sidebar, which writes it on every run, was drawn before the password changed
 
 
 def log_out(who: Viewer) -> None:
@@ -100,10 +143,35 @@ def log_out(who: Viewer) -> None:
     st.session_state["_logged_out"] = True
 
 
-def land_after_login(default_page) -> None:
-    """Right after a login, open the Overview (called by the router once the committee's pages exist)."""
-    if st.session_state.pop(AFTER_LOGIN, False):
-        st.switch_page(default_page)
+def login_form(after_login: str | None = None) -> None:
+    """The committee login form; on success the app reruns as the logged-in user (on the same page)."""
+    if not cache.has_users():
+        st.warning("No committee user exists yet. In a terminal on the server, run `python -m lib init`: it "
+                   "creates the user **admin** and shows its password there, once.", icon=":material/key:")
+        return
+    left, _ = st.columns([2, 3])
+    with left.form("login-form"):
+        st.subheader("Log in")
+        username = st.text_input("Username", key="login_username", autocomplete="username")
+        password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
+        submitted = st.form_submit_button("Log in", type="primary")
+    if not submitted:
+        return
+    try:
+        log_in(username, password)
+    except auth.LoginRefused as exc:
+        st.error(escape(str(exc)), icon=":material/block:")
+        return
+    if after_login:
+        st.session_state[AFTER_LOGIN] = after_login
+    st.rerun()
+
+
+def land_after_login(pages_by_url: dict) -> None:
+    """In the router, right after a login on the login page: open the page it asked for (the Overview)."""
+    target = st.session_state.pop(AFTER_LOGIN, None)
+    if target in pages_by_url:
+        st.switch_page(pages_by_url[target])
 
 
 def _sync_cookie() -> None:
@@ -126,20 +194,7 @@ def _sync_cookie() -> None:
             "(location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
 
 
-def routed() -> None:
-    """Make sure this run goes through app.py's router; restart the run through it if not.
-
-    Streamlit treats a folder named pages/ beside the main script as an old-style "pages directory"
-    app until the process first calls st.navigation. On a freshly started server a deep link such as
-    /admin would run pages/admin.py on its own, skipping login and roles. Turning that mode off and
-    rerunning sends the request through app.py, which then serves the page the link named (or
-    "Page not found" when the visitor may not see it).
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+# ------------------------------------------------------------------------------------------- what pages require
 
 
 def viewer() -> Viewer:
@@ -147,22 +202,29 @@ def viewer() -> Viewer:
     return st.session_state.get("_viewer", ANONYMOUS)
 
 
-def require_committee() -> Viewer:
-    """Stop the page unless a committee member is logged in (pages are also unregistered for others)."""
+def require_committee(what: str = "This page") -> Viewer:
+    """Stop the page unless a committee member is logged in; a visitor gets the login form, then the page."""
     who = viewer()
     if not who.is_committee:
-        st.error("This page is for the Mentorship Committee. Please log in.")
+        st.title("Committee login")
+        st.info(f"{what} is for the Mentorship Committee. Log in to open it.", icon=":material/lock:")
+        login_form()
         st.stop()
     return who
 
 
 def require_admin() -> Viewer:
     """Stop the page unless an admin is logged in."""
-    who = require_committee()
+    who = require_committee("Managing users")
     if not who.is_admin:
-        st.error("Only an admin can manage users.")
+        st.title("Users")
+        st.error("Only an admin can manage users. Ask an admin if you need an account changed.",
+                 icon=":material/block:")
         st.stop()
     return who
+
+
+# ------------------------------------------------------------------------------------------- the sidebar
 
 
 def selected_cycle() -> str | None:
@@ -170,12 +232,20 @@ def selected_cycle() -> str | None:
     return st.session_state.get("_cycle")
 
 
-def sidebar(who: Viewer) -> None:
-    """Draw the cycle selector, who is logged in, and the logout button."""
+def sidebar(who: Viewer, sections: dict) -> None:
+    """Draw the navigation (the pages this viewer may use), the cycle selector, who is logged in, and logout."""
     conn = cache.cursor()
     names = cycles.all_cycles(conn)
     current = cycles.current(conn)
     with st.sidebar:
+        with st.container(key="navigation"):
+            for section, pages in sections.items():
+                shown = [page for page in pages if page.visibility == "visible"]
+                if section and shown:
+                    st.caption(section)
+                for page in shown:
+                    st.page_link(page, label=page.title, icon=page.icon)
+        st.divider()
         if who.is_committee and names:
             default = names.index(current) if current in names else len(names) - 1
             chosen = st.selectbox("Program year", names[::-1], index=len(names) - 1 - default, key="cycle",
@@ -187,10 +257,10 @@ def sidebar(who: Viewer) -> None:
                 st.caption(f"Program year **{current}**")
         if who.is_committee:
             st.divider()
-            st.markdown(f"Logged in as **{who.name}**  \n`{who.username}` · {who.role}")
+            st.markdown(f"Logged in as **{escape(who.name)}**  \n`{who.username}` · {who.role}")
             if st.button("Log out", key="logout_button", icon=":material/logout:"):
                 log_out(who)
-                st.rerun()
+                st.switch_page("pages/directory.py")  # a committee page would only ask to log in again
         _sync_cookie()
     if st.session_state.pop("_logged_out", False):
         st.info("You are logged out.", icon=":material/logout:")

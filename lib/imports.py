@@ -252,9 +252,9 @@ def _write_skills(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     conn.execute("""
         INSERT INTO survey_responses (person_id, cycle, batch_id, submitted_at, name, institution_id,
             institution_raw, job_title, department, years_in_profession, contact_purposes, contact_method,
-            consent, other_skills)
+            consent, other_skills, held_reason)
         SELECT p.id, i.cycle, ?, i.submitted_at, i.name, i.institution_id, i.institution_raw, i.job_title,
-               i.department, i.years, i.purposes, i.contact_method, i.consent, i.other_skills
+               i.department, i.years, i.purposes, i.contact_method, i.consent, i.other_skills, i.held_reason
         FROM incoming i JOIN people p ON p.email = i.email
         WHERE NOT EXISTS (SELECT 1 FROM survey_responses r WHERE r.person_id = p.id AND r.cycle = i.cycle
                           AND r.submitted_at = i.submitted_at)""", [batch_id])

@@ -337,7 +337,8 @@ class Staging:
                    nullif(trim(f_contact_method), '') AS contact_method,
                    (lower(trim(f_consent)) IN ({yes}) OR lower(trim(f_consent)) LIKE 'yes%'
                     OR lower(trim(f_consent)) LIKE 'i agree%' OR lower(trim(f_consent)) LIKE 'i consent%') AS consent,
-                   coalesce(o.other_skills, []) AS other_skills
+                   coalesce(o.other_skills, []) AS other_skills,
+                   {_held_reason_sql()} AS held_reason
             FROM import_latest v
             LEFT JOIN (SELECT _row, list(part) AS other_skills FROM import_parts WHERE skill_id IS NULL
                        GROUP BY _row) o ON o._row = v._row""")
@@ -367,6 +368,28 @@ class Staging:
         for row_no, value in purposes_other[:MAX_LISTED]:
             self.result.warnings.append(Problem(row_no, self.header("purposes"), value,
                                                 "not one of support, discussion, feedback, collaboration: ignored"))
+
+
+# What makes a published field suspicious: a spreadsheet formula (=, +, @, or - before a digit, sign or
+# bracket) or markup (an HTML tag). Such answers are held from the public directory until reviewed.
+_FORMULA_LIKE = r"^\s*([=+@\t]|-\s*[\d(=+])"
+_MARKUP = r"<\s*/?\s*[A-Za-z!][^>]*>"
+_REVIEWED_FIELDS = (("name", "f_name", "Name"), ("job_title", "f_job_title", "Job title"),
+                    ("department", "f_department", "Department"), ("contact_method", "f_contact_method",
+                                                                      "Preferred contact method"))
+
+
+def _held_reason_sql() -> str:
+    """SQL naming why a survey row is held for review (NULL when it is not), from this module's constants only."""
+    checks = []
+    for _, column, label in _REVIEWED_FIELDS:
+        checks.append(f"CASE WHEN regexp_matches({column}, '{_FORMULA_LIKE}') THEN "
+                      f"'{label} looks like a spreadsheet formula' END")
+        checks.append(f"CASE WHEN regexp_matches({column}, '{_MARKUP}') THEN '{label} contains markup (HTML tags)' END")
+    checks.append(f"CASE WHEN len(list_filter(coalesce(o.other_skills, []), lambda x: regexp_matches(x, '{_FORMULA_LIKE}')"
+                  f" OR regexp_matches(x, '{_MARKUP}'))) > 0 THEN 'An other expertise answer looks like a formula "
+                  "or contains markup' END")
+    return f"nullif(concat_ws('; ', {', '.join(checks)}), '')"
 
 
 def _prepare_applications(stage: Staging, frame: pd.DataFrame) -> pd.DataFrame:

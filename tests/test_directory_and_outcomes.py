@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from lib import directory, imports, outcomes, overview
+from lib import db, directory, imports, outcomes, overview
 
 
 def read_export(path) -> list[dict[str, str]]:
@@ -132,3 +132,32 @@ def test_headline_and_stats(demo_conn):
     trend = overview.trend(demo_conn)
     assert list(trend["cycle"]) == stats["cycles"]
     assert trend["participate_again_share"].iloc[0] == 1.0
+
+
+SUSPICIOUS = (
+    "Timestamp,Email Address,Name,Institution,Job title,Areas of expertise,May we publish your information?\n"
+    '9/15/2025 10:00:00,ana@example.edu,Ana López,Ball State University,Librarian,Cataloging,Yes\n'
+    '9/15/2025 10:05:00,eve@example.edu,"=HYPERLINK(""http://x.invalid"",""Eve"")",Ball State University,'
+    'Archivist,Archives,Yes\n'
+    '9/15/2025 10:10:00,sam@example.edu,Sam Script,Ball State University,<script>alert(1)</script>,Archives,Yes\n'
+)
+
+
+def test_suspicious_answers_are_held_from_the_public_until_reviewed(conn):
+    assert imports.import_bytes(conn, SUSPICIOUS.encode(), "suspicious.csv").ok
+    assert set(directory.published(conn, "2025-26")["email"]) == {"ana@example.edu"}
+    counts = directory.counts(conn, "2025-26")
+    assert (counts["published"], counts["held"], counts["withheld"]) == (1, 2, 0)
+    held = directory.held(conn, "2025-26").set_index("email")
+    assert "Name looks like a spreadsheet formula" in held.loc["eve@example.edu", "held_reason"]
+    assert "Job title contains markup (HTML tags)" in held.loc["sam@example.edu", "held_reason"]
+    sam = held.loc["sam@example.edu"]
+    directory.review(conn, int(sam["id"]), int(sam["version"]), actor="member",
+                     corrections={"job_title": "Systems Librarian"})
+    with pytest.raises(db.ConflictError):  # a second reviewer working from the same view
+        directory.review(conn, int(sam["id"]), int(sam["version"]), actor="chair")
+    published = directory.published(conn, "2025-26").set_index("email")
+    assert set(published.index) == {"ana@example.edu", "sam@example.edu"}
+    assert published.loc["sam@example.edu", "job_title"] == "Systems Librarian"
+    audit = conn.execute("SELECT detail FROM audit_log WHERE action = 'directory.review'").fetchall()
+    assert "<script>" in audit[0][0] and "Systems Librarian" in audit[0][0]

@@ -257,7 +257,9 @@ PAGES = [
     ("Skills Directory (logged out)", None, "ALI Skills Directory"),
     ("Overview", "pages/overview.py", "Overview"),
     ("Skills Directory", "pages/directory.py", "ALI Skills Directory"),
+    ("Coverage", "pages/coverage.py", "Coverage"),
     ("Import", "pages/imports.py", "Import"),
+    ("Skills and institutions", "pages/skills.py", "Skills and institutions"),
     ("Users", "pages/admin.py", "Users"),
     ("Account", "pages/account.py", "My account"),
 ]
@@ -336,21 +338,66 @@ def _worker_apptest(repeat: int, out_path: Path) -> int:
     return 0
 
 
-def apptest(db_path: Path, demo_dir: Path, repeat: int, work: Path, tag: str) -> dict[str, dict[str, list]]:
-    """Run the AppTest measures in a fresh worker process pointed at one database."""
-    out_path, log_path = work / f"apptest-{tag}.json", work / f"apptest-{tag}.log"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "apptest", "--repeat", str(repeat),
+def _run_worker(kind: str, db_path: Path, demo_dir: Path, repeat: int, work: Path, tag: str) -> tuple[dict, Path]:
+    """Run one kind of measure in a fresh worker process pointed at one database; return its JSON and log path."""
+    out_path, log_path = work / f"{kind}-{tag}.json", work / f"{kind}-{tag}.log"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--repeat", str(repeat),
            "--worker-out", str(out_path)]
     with open(log_path, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=ali_env(db_path, demo_dir), stdout=out, stderr=subprocess.STDOUT)
         proc.wait()
     if proc.returncode != 0 or not out_path.exists():
         tail = log_path.read_text(errors="replace")[-4000:]
-        raise SystemExit(f"The AppTest worker failed ({proc.returncode}); end of its log:\n{tail}")
+        raise SystemExit(f"The {kind} worker failed ({proc.returncode}); end of its log:\n{tail}")
+    return json.loads(out_path.read_text()), log_path
+
+
+def apptest(db_path: Path, demo_dir: Path, repeat: int, work: Path, tag: str) -> dict[str, dict[str, list]]:
+    """Run the AppTest measures in a fresh worker process pointed at one database."""
+    samples, log_path = _run_worker("apptest", db_path, demo_dir, repeat, work, tag)
     for line in log_path.read_text(errors="replace").splitlines():
         if line.startswith("round "):
             log(f"  apptest {line}")
-    return json.loads(out_path.read_text())
+    return samples
+
+
+# --------------------------------------------------------------------------------------------------
+# Measure 3: directory search latency against a bare ILIKE scan of the same data
+# --------------------------------------------------------------------------------------------------
+
+# What people type: skills, aliases and spellings, typos, names with and without accents, several words, phrases.
+SEARCHES = ["cataloging", "cataloguing", "catalogng", "info lit", "Jose Alvarez", "Zoë", "oer",
+            "archives ball state", '"metadata librarian"', "leadership northeast", "digital humanities", "O'Neil"]
+
+
+def _worker_search(repeat: int, out_path: Path) -> int:
+    """Inside a worker: time lib.search against `hay ILIKE '%word%'` over the same index, interleaved."""
+    from lib import cycles, db, search
+
+    conn = db.connect()
+    cycle = cycles.current(conn)
+    found = search.index(conn, cycle)  # built once per data version, as in the app; not timed
+    samples: dict[str, dict[str, list[float]]] = {q: {"search": [], "ilike": []} for q in SEARCHES}
+    for round_number in range(repeat):
+        for query in SEARCHES:
+            start = time.perf_counter()
+            search.search(conn, cycle, query, limit=25)
+            samples[query]["search"].append(time.perf_counter() - start)
+            word = query.strip('"').split()[0]
+            start = time.perf_counter()
+            conn.register("search_index", found.table)
+            conn.execute("SELECT person_id, name FROM search_index WHERE hay ILIKE ?", [f"%{word}%"]).fetchall()
+            conn.unregister("search_index")
+            samples[query]["ilike"].append(time.perf_counter() - start)
+        print(f"round {round_number + 1}/{repeat}: " + ", ".join(
+            f"{q} {s['search'][-1] * 1000:.0f}/{s['ilike'][-1] * 1000:.0f} ms" for q, s in samples.items()), flush=True)
+    out_path.write_text(json.dumps({"rows": found.table.num_rows, "samples": samples}))
+    return 0
+
+
+def search_latency(db_path: Path, demo_dir: Path, repeat: int, work: Path, tag: str) -> dict:
+    """Run the search measure in a fresh worker process pointed at one database."""
+    return _run_worker("search", db_path, demo_dir, repeat, work, tag)[0]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -407,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=100_000, help="people in the large-scale database")
     parser.add_argument("--repeat", type=int, default=None, help="runs per measure (default 5, --quick 2)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results and raw samples here")
-    parser.add_argument("--worker", choices=["apptest"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=["apptest", "search"], help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     repeat = args.repeat or (2 if args.quick else 5)
@@ -415,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeat must be at least 1")
     if args.worker == "apptest":
         return _worker_apptest(repeat, args.worker_out)
+    if args.worker == "search":
+        return _worker_search(repeat, args.worker_out)
 
     os.chdir(ROOT)
     info = machine()
@@ -428,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     if browser_note:
         log(f"NOTE: {browser_note}")
     rows: list[dict] = []
+    rendered: dict[str, dict] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="ali-bench-") as tmp:
             work = Path(tmp)
@@ -450,6 +500,19 @@ def main(argv: list[str] | None = None) -> int:
                 for page, _, _ in PAGES:
                     rows.append(row(f"AppTest re-render: {page}", label, samples[page]["warm"],
                                     samples[EMPTY_LABEL]["warm"]))
+                rendered[label] = samples
+                log(f"[{label}] directory search against ILIKE ({repeat} rounds) ...")
+                searched = search_latency(copy, demo_dir, repeat, work, str(index))
+                per_query = searched["samples"]
+                # The median over queries of each query's median: one slow query cannot dominate.
+                rows.append(row(f"search, median of {len(per_query)} queries ({searched['rows']:,} members)", label,
+                                [median(s["search"]) for s in per_query.values()],
+                                [median(s["ilike"]) for s in per_query.values()]))
+            if len(scales) > 1:
+                small, large = scale_label(scales[0]), scale_label(scales[-1])
+                for page in ("Skills Directory (logged out)", "Skills Directory", "Coverage"):
+                    rows.append(row(f"AppTest first render at {large} against {small}: {page}", large,
+                                    rendered[large][page]["cold"], rendered[small][page]["cold"]))
     finally:
         if browser is not None:
             browser.close()
@@ -459,7 +522,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ALI dashboard benchmark, {info['date']}: {info['nproc']} CPUs, Python {info['python']}, "
           f"Streamlit {info['streamlit']}, DuckDB {info['duckdb']}; medians of {repeat} runs; "
           f"load average {info['loadavg_at_start']} at start, {_loadavg()} at end")
-    print("Baselines: bench/empty_app.py (cold start: same server command; AppTest: same kind of render).")
+    print("Baselines: bench/empty_app.py (cold start: same server command; AppTest: same kind of render); search: "
+          "`hay ILIKE '%word%'` over the same index, the first word of each query; render at scale: the same page at "
+          "demo scale.")
     if browser_note:
         print(f"NOTE: {browser_note}")
     print()

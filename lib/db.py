@@ -111,6 +111,17 @@ def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConn
         conn.execute("COMMIT")
 
 
+@contextmanager
+def writing(conn: duckdb.DuckDBPyConnection, what: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction whose commit, refused because another writer got there first, reads as a conflict."""
+    try:
+        with transaction(conn):
+            yield conn
+    except duckdb.TransactionException as exc:
+        raise ConflictError(f"Someone else changed {what} at the same moment; nothing was saved. "
+                            "Reload and try again.") from exc
+
+
 def first(rows: list[tuple]) -> tuple | None:
     """Return the first row of a fully fetched result, or None.
 

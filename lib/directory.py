@@ -1,13 +1,10 @@
-"""The Skills Directory: each person's latest answer per cycle, what is published, search."""
+"""The Skills Directory: each person's latest answer per cycle, what is published, and answers held for review."""
 from __future__ import annotations
-
-import re
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from . import skills as skills_module
 from .db import ConflictError, audit, first, transaction
 
 # The latest response per person and cycle; earlier ones stay as history.
@@ -22,66 +19,29 @@ PUBLIC = "consent AND (held_reason IS NULL OR reviewed_at IS NOT NULL)"
 PUBLISHED_RESPONSES = f"SELECT * FROM ({LATEST_RESPONSES}) WHERE cycle = ? AND {PUBLIC}"
 
 _PUBLISHED = f"""
-    WITH latest AS ({LATEST_RESPONSES}),
-    published AS (SELECT * FROM latest WHERE cycle = ? AND {PUBLIC}),
-    skill_text AS (
-        SELECT ps.response_id,
-               list(s.name ORDER BY s.name) AS skills,
-               lower(string_agg(s.name || ' ' || s.category || ' ' || array_to_string(s.aliases, ' '), ' ')) AS words
+    WITH published AS ({PUBLISHED_RESPONSES}),
+    skill_lists AS (
+        SELECT ps.response_id, list(s.name ORDER BY s.name) AS skills
         FROM person_skills ps JOIN skills s ON s.id = ps.skill_id
         WHERE ps.response_id IN (SELECT id FROM published)
         GROUP BY ps.response_id)
     SELECT p.name, pe.email, coalesce(i.name, p.institution_raw) AS institution, i.region, i.county,
            p.job_title, p.department, p.years_in_profession,
-           coalesce(st.skills, []) AS skills, p.other_skills, p.contact_purposes, p.contact_method,
-           lower(concat_ws(' ', p.name, coalesce(i.name, p.institution_raw), array_to_string(i.aliases, ' '),
-                 p.job_title, p.department, st.words, array_to_string(p.other_skills, ' '), i.region)) AS haystack
+           coalesce(st.skills, []) AS skills, p.other_skills, p.contact_purposes, p.contact_method
     FROM published p
     JOIN people pe ON pe.id = p.person_id
     LEFT JOIN institutions i ON i.id = p.institution_id
-    LEFT JOIN skill_text st ON st.response_id = p.id
+    LEFT JOIN skill_lists st ON st.response_id = p.id
+    ORDER BY p.name, pe.email
 """
 
 COLUMNS = ["name", "email", "institution", "region", "county", "job_title", "department",
            "years_in_profession", "skills", "other_skills", "contact_purposes", "contact_method"]
 
 
-def search_terms(text: str | None) -> list[str]:
-    """Split a search box into lowercase terms; quoted phrases stay whole."""
-    if not text:
-        return []
-    found = [t.strip().lower() for t in re.findall(r'"([^"]+)"|([^\s"]+)', text) for t in t]
-    return [t for t in found if t]
-
-
-def parse_search(conn: duckdb.DuckDBPyConnection, text: str | None) -> tuple[dict[str, str], list[str]]:
-    """Split a search into skills named by name or alias ({phrase: skill}) and the remaining words."""
-    remaining = (text or "").lower()
-    skills: dict[str, str] = {}
-    # Longest phrases first, so 'information literacy instruction' wins over 'library instruction'.
-    for phrase, skill in sorted(skills_module.options(conn).items(), key=lambda item: -len(item[0])):
-        pattern = r"(?<![\w])" + re.escape(phrase) + r"(?![\w])"
-        if re.search(pattern, remaining):
-            skills.setdefault(phrase, skill)
-            remaining = re.sub(pattern, " ", remaining)
-    return skills, search_terms(remaining)
-
-
-def published_table(conn: duckdb.DuckDBPyConnection, cycle: str, search: str | None = None) -> pa.Table:
-    """Return the published directory of a cycle as an Arrow table, optionally filtered by a search."""
-    skills, terms = parse_search(conn, search)
-    conditions, params = [], [cycle]
-    # One fixed fragment per skill or word; the values themselves are parameters.
-    for phrase, skill in skills.items():
-        conditions.append("(list_contains(skills, ?) OR regexp_matches(haystack, ?))")
-        params += [skill, r"\b" + re.escape(phrase) + r"\b"]
-    for term in terms:
-        conditions.append("regexp_matches(haystack, ?)")
-        params.append(r"\b" + re.escape(term))
-    where = " AND ".join(conditions) or "true"
-    sql = f"SELECT {', '.join(COLUMNS)} FROM ({_PUBLISHED}) WHERE {where} ORDER BY name, email"
-    # Arrow keeps list cells in one buffer, so caching a large directory stays cheap.
-    return conn.sql(sql, params=params).to_arrow_table()
+def published_table(conn: duckdb.DuckDBPyConnection, cycle: str) -> pa.Table:
+    """Return the published directory of a cycle as an Arrow table, by name (searching is lib.search)."""
+    return conn.sql(_PUBLISHED, params=[cycle]).to_arrow_table()
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:
@@ -93,9 +53,9 @@ def to_frame(table: pa.Table) -> pd.DataFrame:
     return frame[table.column_names]
 
 
-def published(conn: duckdb.DuckDBPyConnection, cycle: str, search: str | None = None) -> pd.DataFrame:
-    """Return the published directory of a cycle (consenting latest answers), optionally filtered by a search."""
-    return to_frame(published_table(conn, cycle, search))
+def published(conn: duckdb.DuckDBPyConnection, cycle: str) -> pd.DataFrame:
+    """Return the published directory of a cycle: consenting latest answers not held for review."""
+    return to_frame(published_table(conn, cycle))
 
 
 def counts(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict[str, int]:

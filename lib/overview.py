@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import cycles, directory, outcomes
+from . import coverage, cycles, directory, outcomes
 from .db import first, scalar
 
 
@@ -12,6 +12,7 @@ def headline(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict:
     """Return the headline figures of one cycle."""
     members = directory.counts(conn, cycle)
     cover = directory.coverage(conn, cycle)
+    depth = coverage.summary(conn, cycle)
     apps = first(conn.execute("""
         WITH latest AS (SELECT * FROM applications WHERE cycle = ?
             QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY submitted_at DESC, id DESC) = 1)
@@ -28,7 +29,9 @@ def headline(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict:
         "respondents": members["respondents"],
         "withheld": members["withheld"],
         "lapsed": members["lapsed"],
-        "skills_covered": cover["skills"],
+        "skills_3plus": depth["skills_3plus"],
+        "thin_skills": depth["thin_skills"],
+        "skills_in_taxonomy": depth["skills"],
         "institutions_covered": cover["institutions"],
         "counties_covered": cover["counties"],
         "applicants": apps[0],
@@ -51,7 +54,8 @@ def trend(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         rows.append({
             "cycle": name,
             "directory_published": figures["directory_published"],
-            "skills_covered": figures["skills_covered"],
+            "skills_3plus": figures["skills_3plus"],
+            "thin_skills": figures["thin_skills"],
             "institutions_covered": figures["institutions_covered"],
             "counties_covered": figures["counties_covered"],
             "applicants": figures["applicants"],

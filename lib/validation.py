@@ -320,10 +320,13 @@ class Staging:
         self.count_repeats()
         self.conn.execute(f"CREATE OR REPLACE TEMP VIEW import_latest AS SELECT * FROM {_LATEST}")
         self.stage("import_parts", f"""
-            SELECT p._row, p.part, o.skill_id
-            FROM (SELECT _row, trim(unnest(string_split({expr}, ?))) AS part FROM import_latest) p
+            SELECT p._row, p.pos, p.part, o.skill_id
+            FROM (SELECT _row, trim(unnest(parts)) AS part, generate_subscripts(parts, 1) AS pos
+                  FROM (SELECT _row, string_split({expr}, ?) AS parts FROM import_latest)) p
             LEFT JOIN import_options o ON o.key = lower(p.part)
             WHERE p.part <> ''""", [*params, separator])
+        index = skills.Index.from_db(self.conn)
+        self._recognise_typed(index)
         purposes = _sql_text(forms.CONTACT_PURPOSES)
         yes = _sql_text(YES)
         self.stage("incoming", f"""
@@ -340,22 +343,42 @@ class Staging:
                    coalesce(o.other_skills, []) AS other_skills,
                    {_held_reason_sql()} AS held_reason
             FROM import_latest v
-            LEFT JOIN (SELECT _row, list(part) AS other_skills FROM import_parts WHERE skill_id IS NULL
+            LEFT JOIN (SELECT _row, list(part ORDER BY pos) AS other_skills FROM import_parts WHERE skill_id IS NULL
                        GROUP BY _row) o ON o._row = v._row""")
-        self._other_skill_warnings({key: name for key, (_, name) in options.items()})
+        self._other_skill_warnings(index)
 
-    def _other_skill_warnings(self, options: dict[str, str]) -> None:
-        """Propose each unknown skill once, with the nearest skill in the taxonomy."""
+    def _recognise_typed(self, index: skills.Index) -> None:
+        """Link parts the SQL split left unknown that name a skill once normalised ('Métadata', 'Name (Alias)').
+
+        Only the distinct unknown values go through Python (a few, even in a 100,000-row file); the staged
+        parts are then rebuilt with their skill in one join.
+        """
+        unknown = [row[0] for row in self.conn.execute(
+            "SELECT DISTINCT part FROM import_parts WHERE skill_id IS NULL").fetchall()]
+        found = [(part, hit[0]) for part in unknown if (hit := index.recognise(part))]
+        if not found:
+            return
+        self.stage("import_recognised", *_values(("part", "VARCHAR"), ("skill_id", "INTEGER"), found))
+        self.stage("import_parts", """
+            SELECT p._row, p.pos, p.part, coalesce(p.skill_id, r.skill_id) AS skill_id
+            FROM import_parts p LEFT JOIN import_recognised r ON r.part = p.part AND p.skill_id IS NULL""")
+
+    def _other_skill_warnings(self, index: skills.Index) -> None:
+        """Propose each unknown skill once, with the closest skill in the taxonomy (or say none is close)."""
         column = self.header("expertise")
         others = self.conn.execute("""SELECT part, min(_row), count(*) FROM import_parts WHERE skill_id IS NULL
-                                      GROUP BY part ORDER BY min(_row)""").fetchall()
+                                      GROUP BY part ORDER BY min(_row), part""").fetchall()
+        dismissed = skills.dismissed_keys(self.conn)
         for value, row_no, count in others[:MAX_LISTED]:
-            nearest = skills.closest(value, options)
-            hint = f"; closest existing skill: {nearest}" if nearest else ""
             rows = f" ({count} rows)" if count > 1 else ""
-            self.result.warnings.append(Problem(row_no, column, value,
-                                                f"not in the skills taxonomy{rows}: kept as an 'other' answer, "
-                                                f"proposed for the taxonomy{hint}"))
+            if skills.dismissal_key(value) in dismissed:
+                message = f"not in the skills taxonomy{rows}: kept as an 'other' answer (dismissed from proposals)"
+            else:
+                nearest = index.closest(value)
+                hint = f"closest existing skill: {nearest}" if nearest else "no close skill"
+                message = (f"not in the skills taxonomy{rows}: kept as an 'other' answer, proposed for the "
+                           f"taxonomy; {hint}")
+            self.result.warnings.append(Problem(row_no, column, value, message))
         if len(others) > MAX_LISTED:
             self.result.warnings.append(Problem(None, column, None,
                                                 f"{len(others) - MAX_LISTED} more answers not in the taxonomy"))

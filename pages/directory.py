@@ -1,67 +1,182 @@
-"""Skills Directory: the published directory of the selected program year, searchable."""
+"""Skills Directory: find a colleague anywhere in Indiana, best match first; profiles, filters and downloads."""
+from urllib.parse import quote
+
+import pandas as pd
 import streamlit as st
 
-from lib import directory, exports
+from lib import directory, exports, publication, search
 from ui import cache, session
 from ui.markup import escape
 
 session.page()  # first: a file Streamlit ran by itself goes through app.py
 
-st.title("ALI Skills Directory")
-cycle = session.selected_cycle()
-st.caption("Colleagues across Indiana who agreed to share their skills, for support, discussion, feedback or "
-           "collaboration. Only members who chose to be published this year are listed.")
+who = session.viewer()
+audience = search.COMMITTEE if who.is_committee else search.PUBLIC
+PAGE = 25
 
+st.title("ALI Skills Directory")
+st.caption("Colleagues across Indiana who agreed to share their skills, for support, discussion, feedback or "
+           "collaboration. Only members who chose to be published this year are listed."
+           + (" As a committee member you also see members who are not published, and why." if who.is_committee
+              else ""))
+
+cycle = session.selected_cycle()
 if cycle is None:
     st.info("No Skills Directory Survey has been imported yet.")
     st.stop()
 
 conn = cache.cursor()
-DISPLAY_LIMIT = 2000
-search = st.text_input("Search", key="directory_search", placeholder="Try: cataloging, info lit, Ball State, Northeast",
-                       help="Every word must match a name, institution, region, job title, department or skill "
-                            "(skill aliases count: 'info lit' finds Information literacy instruction). "
-                            "Put a phrase in double quotes.")
-found = cache.published(cycle, search.strip(), cache.data_version(conn))
-table = directory.to_frame(found.slice(0, DISPLAY_LIMIT))
+version = cache.data_version(conn)
+options = cache.facet_options(cycle, audience, version)
 
-left, right = st.columns([3, 1], vertical_alignment="center")
-left.markdown(f"**{found.num_rows:,}** member{'s' if found.num_rows != 1 else ''} in the {cycle} directory"
-              + (f" matching *{escape(search.strip())}*" if search.strip() else ""))
+text = st.text_input("Search", key="directory_search", placeholder="Try: cataloging, info lit, José, Ball State, Northeast",
+                     help="Skills (names, aliases and British or American spellings), job titles, institutions, "
+                          "regions and names, accents and small typos forgiven. People matching more of your words "
+                          "come first. Put a phrase in double quotes.").strip()
+
+FACETS = [("categories", "Skill category"), ("skills", "Skill"), ("regions", "Region"), ("counties", "County"),
+          ("institutions", "Institution"), ("institution_types", "Institution type"), ("open_to", "Open to"),
+          ("years", "Years in the profession")] + ([("statuses", "Status")] if who.is_committee else [])
+with st.expander("Filters", icon=":material/filter_list:"):
+    columns = st.columns(3)
+    chosen = {}
+    for number, (facet, label) in enumerate(FACETS):
+        chosen[facet] = columns[number % 3].multiselect(label, options.get(facet, []), key=f"facet_{facet}",
+                                                        placeholder="Any")
+filters = tuple((facet, tuple(values)) for facet, values in chosen.items() if values)
+
+shown = st.session_state.get("directory_shown", PAGE)
+if st.session_state.get("_directory_query") != (text, filters, cycle):
+    st.session_state["_directory_query"] = (text, filters, cycle)
+    st.session_state["directory_shown"] = shown = PAGE
+found, total = cache.search_page(cycle, text, filters, audience, shown, version)
+rows = found.to_pylist()
+
+counts = directory.counts(conn, cycle)
+summary = (f"**{total:,}** member{'s' if total != 1 else ''} in the {cycle} directory"
+           + (f" matching *{escape(text)}*" if text else "") + (" (filtered)" if filters else ""))
+if who.is_committee:
+    summary += (f" · published {counts['published']:,}, not published {counts['withheld']:,}, held for review "
+                f"{counts['held']:,}, lapsed {counts['lapsed']:,}")
+st.markdown(summary)
 
 
-def directory_csv() -> bytes:
-    """Build the download only when someone asks for it."""
-    return exports.to_csv(directory.to_frame(found))
+@st.dialog("Directory entry", width="large")
+def show_profile(person_id: int) -> None:
+    """The whole entry of one member, with a link to write to them."""
+    entry = search.profile(conn, cycle, person_id, audience)
+    if entry is None:
+        st.warning("This member is no longer in the directory.")
+        return
+    st.subheader(escape(entry["name"]))
+    st.markdown(" · ".join(escape(part) for part in (entry["job_title"], entry["department"]) if part) or " ")
+    st.markdown(f"**Institution:** {escape(entry['institution'] or 'not given')}"
+                + (f" ({escape(entry['region'])} Indiana, {escape(entry['county'])} County)" if entry["region"] else ""))
+    if entry["years"] is not None:
+        st.markdown(f"**Years in the profession:** {entry['years']}")
+    st.markdown("**Areas of expertise:** " + (", ".join(escape(s) for s in entry["skills"]) or "none listed"))
+    if entry["other_skills"]:
+        st.markdown("**Other expertise (in their words):** " + ", ".join(escape(s) for s in entry["other_skills"]))
+    st.markdown("**Open to:** " + (", ".join(entry["open_to"]) or "not said")
+                + f" · **Contact by:** {escape(entry['contact_method'] or 'email')}")
+    st.link_button(f"Write to {entry['name']}", f"mailto:{quote(entry['email'], safe='@.+')}",
+                   icon=":material/mail:", type="primary")
+    st.caption(f"Email: {escape(entry['email'])}")
+    if "history" in entry:
+        st.markdown(f"**Status this year:** {entry['status']}")
+        history = pd.DataFrame(entry["history"])
+        if not history.empty:
+            st.markdown("**Every answer to the Skills Directory Survey** (committee only)")
+            st.dataframe(history.rename(columns={
+                "cycle": "Program year", "submitted_at": "Submitted", "consent": "Consented", "held_reason":
+                "Held because", "reviewed_by": "Reviewed by", "skills": "Skills", "others": "Other answers"}),
+                hide_index=True, width="stretch")
 
 
-right.download_button("Download CSV", directory_csv, width="stretch", file_name=f"ali-skills-directory-{cycle}.csv",
-                      mime="text/csv", key="directory_download", icon=":material/download:", disabled=table.empty)
+def result(row: dict, number: int) -> None:
+    """One member in the results: who, where, which skills matched, and how to reach them."""
+    with st.container(border=True, key=f"result_{number}"):
+        left, right = st.columns([5, 1], vertical_alignment="top")
+        title = f"**{escape(row['name'])}**"
+        if row["status"] != "published":
+            title += f" :gray-badge[{row['status']}]"
+        left.markdown(title + "  \n" + " · ".join(escape(p) for p in (
+            row["job_title"], row["department"], row["institution"],
+            f"{row['region']} Indiana" if row["region"] else None) if p))
+        matched = set(row["matched_skills"]) | set(row["matched_other"])
+        skills = [s for s in row["skills"] if s in matched] + [s for s in row["skills"] if s not in matched]
+        others = [s for s in row["other_skills"] if s in matched] + [s for s in row["other_skills"] if s not in matched]
+        # Matches are highlighted and listed first; the rest of the entry follows, then the profile has it all.
+        labels = [f":blue-background[**{escape(s)}**]" if s in matched else escape(s) for s in skills + others][:10]
+        more = len(skills) + len(others) - len(labels)
+        left.markdown(("Skills: " + ", ".join(labels) + (f" and {more} more" if more > 0 else ""))
+                      if labels else "No skills listed")
+        reasons = search.why(row)
+        contact = [f"Open to {', '.join(row['open_to'])}" if row["open_to"] else None,
+                   f"contact by {escape(row['contact_method'])}" if row["contact_method"] else None,
+                   f"[{escape(row['email'])}](mailto:{quote(row['email'], safe='@.+')})"]
+        left.caption(" · ".join(part for part in contact if part)
+                     + (f" · matched in {', '.join(reasons)}" if reasons and text else ""))
+        if right.button("Profile", key=f"profile_{row['person_id']}", icon=":material/person:", width="stretch"):
+            show_profile(row["person_id"])
 
-if table.empty:
-    st.info("Nobody matches that search. Try fewer words or a broader skill." if search.strip()
-            else "Nobody has agreed to be published for this year yet.")
+
+if not rows:
+    st.info("Nobody matches that search. Try fewer words, a broader skill, or clear the filters." if text or filters
+            else "Nobody has agreed to be published for this year yet.", icon=":material/search_off:")
 else:
-    if found.num_rows > DISPLAY_LIMIT:
-        st.caption(f"Showing the first {DISPLAY_LIMIT:,} by name; narrow the search, or download the full list.")
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_order=["name", "institution", "region", "job_title", "skills", "contact_purposes", "contact_method",
-                      "email", "department", "years_in_profession", "other_skills"],
-        width="stretch",
-        key="directory_table",
-        column_config={
-            "name": st.column_config.TextColumn("Name", width="medium"),
-            "email": st.column_config.TextColumn("Email"),
-            "institution": st.column_config.TextColumn("Institution", width="medium"),
-            "region": st.column_config.TextColumn("Region"),
-            "job_title": st.column_config.TextColumn("Job title", width="medium"),
-            "department": st.column_config.TextColumn("Department"),
-            "years_in_profession": st.column_config.NumberColumn("Years", help="Years in the profession"),
-            "skills": st.column_config.ListColumn("Areas of expertise", width="large"),
-            "other_skills": st.column_config.ListColumn("Other expertise"),
-            "contact_purposes": st.column_config.ListColumn("Open to", help="Support, discussion, feedback, collaboration"),
-            "contact_method": st.column_config.TextColumn("Contact by"),
-        },
-    )
+    for number, row in enumerate(rows):
+        result(row, number)
+    if total > len(rows):
+        st.caption(f"Showing {len(rows):,} of {total:,}, best matches first.")
+        if st.button(f"Show {min(PAGE, total - len(rows))} more", key="directory_more", icon=":material/expand_more:"):
+            st.session_state["directory_shown"] = shown + PAGE
+            st.rerun()
+
+st.divider()
+st.header("Download", divider=False)
+left, right = st.columns([1, 2], vertical_alignment="top")
+
+
+def results_csv() -> bytes:
+    """Every member this search matches, as CSV (built only when someone asks for it)."""
+    table, _ = search.search(conn, cycle, text, search.Filters(**dict(filters)), audience=audience, limit=None)
+    columns = ["name", "job_title", "department", "institution", "region", "county", "email", "skills",
+               "other_skills", "open_to", "contact_method", "years"] + (["status"] if who.is_committee else [])
+    return exports.to_csv(table.select(columns).to_pandas())
+
+
+left.download_button("These results (CSV)", results_csv, file_name=f"ali-skills-directory-{cycle}-search.csv",
+                     mime="text/csv", key="directory_download", icon=":material/download:", disabled=not rows)
+with right:
+    st.markdown(f"**ALI Annual Skills Directory {cycle}**: every published member, as a file to share or print.")
+    buttons = st.columns(len(publication.FORMATS))
+    for column, (fmt, (label, mime)) in zip(buttons, publication.FORMATS.items()):
+        column.download_button(label, lambda fmt=fmt: publication.directory_file(cache.cursor(), cycle, fmt),
+                               file_name=publication.file_name(cycle, fmt), mime=mime, key=f"publish_{fmt}",
+                               icon=":material/description:", width="stretch")
+
+if who.is_committee:
+    held = directory.held(conn, cycle)
+    st.divider()
+    st.header("Held for review")
+    if held.empty:
+        st.caption("No answer is waiting for review: everything members agreed to publish is published.")
+    else:
+        st.caption("These answers looked like a spreadsheet formula or contained markup, so they are kept out of the "
+                   "public directory and every download until someone approves them as they are or corrects them.")
+        for row in held.itertuples():
+            with st.expander(f"{row.email} · {row.held_reason}", icon=":material/flag:"):
+                with st.form(f"review_{row.id}"):
+                    values = {field: st.text_input(field.replace("_", " ").capitalize(),
+                                                   value=getattr(row, field) or "", key=f"review_{row.id}_{field}")
+                              for field in directory.REVIEWABLE_FIELDS}
+                    if st.form_submit_button("Publish with these values", type="primary"):
+                        try:
+                            directory.review(conn, int(row.id), int(row.version), actor=who.username,
+                                             corrections=values)
+                        except directory.ConflictError as exc:
+                            st.error(escape(str(exc)))
+                        else:
+                            cache.clear()
+                            st.rerun()

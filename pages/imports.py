@@ -29,15 +29,19 @@ def _history() -> None:
     review = institutions.needing_review(conn)
     if review:
         with st.expander(f"{len(review)} institution name(s) not recognised: review them", icon=":material/flag:"):
-            st.caption("Answers kept these names as written. Add a name as an alias of its institution in "
-                       "data/reference/institutions.csv (or fix the form's options) so future imports match it.")
+            st.caption("Answers kept these names as written. Accept a name as an alias of its institution (or add "
+                       "the institution) on the Skills and institutions page: its answers are linked and future "
+                       "imports match it.")
+            st.page_link("pages/skills.py", label="Review institution names", icon=":material/category:")
             st.dataframe(pd.DataFrame(review, columns=["Institution as typed", "Answers"]), hide_index=True,
                          width="stretch", key="institutions_to_review")
     proposed = skills.proposals(conn)
     if proposed:
         with st.expander(f"{len(proposed)} skill(s) typed by members are not in the taxonomy", icon=":material/lightbulb:"):
             st.caption("Free-text 'Other' answers from members' latest survey responses, with the closest existing "
-                       "skill. Add a skill (or an alias) to data/reference/skills.csv to count it next time.")
+                       "skill. Add each as a skill or an alias, or dismiss it, on the Skills and institutions page: "
+                       "the answers that typed it are linked at once.")
+            st.page_link("pages/skills.py", label="Decide on proposed skills", icon=":material/category:")
             st.dataframe(pd.DataFrame(proposed, columns=["Skill as typed", "Members", "Closest existing skill"]),
                          hide_index=True, width="stretch", key="skills_proposed")
     st.subheader("Import history")

@@ -25,7 +25,8 @@ upto = trend[trend["cycle"] <= cycle]
 previous = upto.iloc[-2] if len(upto) >= 2 else None
 
 
-def metric(column, label: str, value, key: str, help_text: str, fmt=lambda v: f"{v:,}") -> None:
+def metric(column, label: str, value, key: str, help_text: str, fmt=lambda v: f"{v:,}",
+           delta_color: str = "normal") -> None:
     """Draw one headline number with its change since last year and a sparkline of all years."""
     series = upto[key].dropna()
     delta = None
@@ -35,16 +36,21 @@ def metric(column, label: str, value, key: str, help_text: str, fmt=lambda v: f"
         if isinstance(change, (int, float)) and change > 0 and not delta.startswith("+"):
             delta = "+" + delta
     column.metric(label, "—" if value is None else fmt(value), delta=delta, help=help_text, border=True,
-                  chart_data=series.tolist() if len(series) > 1 else None, chart_type="line")
+                  delta_color=delta_color, chart_data=series.tolist() if len(series) > 1 else None, chart_type="line")
 
 
 st.subheader(f"Skills Directory {cycle}")
-a, b, c, d = st.columns(4)
+a, b, b2, c, d = st.columns([1.3, 1.3, 0.8, 0.8, 0.8], gap="small")  # room for the long labels
 metric(a, "Members in the directory", figures["directory_published"], "directory_published",
        f"Latest answer of each respondent in {cycle} with consent to publish. {figures['respondents']} answered; "
        f"{figures['withheld']} did not consent; {figures['lapsed']} answered an earlier year but not this one.")
-metric(b, "Skills covered", figures["skills_covered"], "skills_covered",
-       "Distinct taxonomy skills offered by published members.")
+metric(b, "Skills with 3+ experts", figures["skills_3plus"], "skills_3plus",
+       f"Taxonomy skills (of {figures['skills_in_taxonomy']}) that at least 3 published members offer: a member "
+       "asking for help has a choice of colleagues.")
+# Fewer thin skills is better, so a drop shows green.
+metric(b2, "Thin skills", figures["thin_skills"], "thin_skills",
+       f"Taxonomy skills (of {figures['skills_in_taxonomy']}) that no published member, or only one, offers. "
+       "The Coverage page lists them.", delta_color="inverse")
 metric(c, "Institutions", figures["institutions_covered"], "institutions_covered",
        "Institutions with at least one published member.")
 metric(d, "Counties", figures["counties_covered"], "counties_covered",
@@ -82,7 +88,7 @@ with left:
         opacity=alt.condition(alt.datum.cycle == cycle, alt.value(1.0), alt.value(0.45)),
         tooltip=[alt.Tooltip("cycle:N", title="Year"), alt.Tooltip("directory_published:Q", title="Members"),
                  alt.Tooltip("institutions_covered:Q", title="Institutions"),
-                 alt.Tooltip("skills_covered:Q", title="Skills")],
+                 alt.Tooltip("skills_3plus:Q", title="Skills with 3+ experts")],
     ).properties(height=260)
     st.altair_chart(chart, width="stretch")
 with right:

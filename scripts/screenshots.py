@@ -72,7 +72,7 @@ def take(out: Path) -> list[Path]:
                     support.sidebar_link(page, "Skills Directory").click()
                     expect(page.get_by_role("heading", name="ALI Skills Directory")).to_be_visible()
                     expect(page.get_by_text(re.compile(r"members? in the \S+ directory"))).to_be_visible()
-                    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+                    expect(page.locator(".st-key-result_0")).to_be_visible()
                     support.wait_until_quiet(page)
                     saved.append(_shot(page, out / "directory.png"))
                     context.close()

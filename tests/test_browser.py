@@ -136,7 +136,7 @@ def _short(request) -> str:
 def directory_count(page, cycle: str = CYCLE, matching: str | None = None) -> int:
     """Wait for the directory's count line (for this search, if any) and return its number."""
     pattern = rf"members? in the {re.escape(cycle)} directory" + (rf" matching {re.escape(matching)}" if matching
-                                                                 else r"\s*$")
+                                                                 else r"(\s*$| · )")
     line = page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(pattern))
     expect(line).to_be_visible(timeout=TIMEOUT_MS)
     found = COUNT_LINE.search(line.inner_text())
@@ -167,7 +167,8 @@ def expect_login_prompt(page, what: str) -> None:
     expect(page.get_by_test_id("stFileUploader")).to_have_count(0)
 
 
-COMMITTEE_LINKS = {"/overview": "The Overview", "/import": "Importing", "/admin": "Managing users"}
+COMMITTEE_LINKS = {"/overview": "The Overview", "/import": "Importing", "/admin": "Managing users",
+                   "/coverage": "Coverage", "/skills": "Managing the taxonomy"}
 
 
 # --- visitors -----------------------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ def test_visitor_directory_and_search(page, app):
     expect(page.get_by_role("heading", name="ALI Skills Directory")).to_be_visible(timeout=TIMEOUT_MS)
     total = directory_count(page)
     assert total > 0
-    expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator(".st-key-result_0")).to_be_visible(timeout=TIMEOUT_MS)
     expect(support.sidebar_link(page, "Committee login")).to_be_visible()
     assert nav_titles(page) == ["Skills Directory", "Committee login"]
     expect(support.sidebar_link(page, "Overview")).to_have_count(0)
@@ -223,18 +224,20 @@ def test_admin_login_and_every_page(page, app):
     expect(page.get_by_role("heading", name=f"Peer Mentorship Circles {CYCLE}")).to_be_visible()
     expect(metric_value(page, "Would participate again")).to_have_text("13 of 14")
     expect(page.get_by_text("Logged in as Casey Chair")).to_be_visible()
-    assert nav_titles(page) == ["Overview", "Skills Directory", "Import", "Users", "My account"]
+    assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Import", "Skills and institutions", "Users",
+                                "My account"]
 
     visits = [
         ("Skills Directory", "ALI Skills Directory", r"/directory$"),
+        ("Coverage", "Coverage", r"/coverage$"),
         ("Import", "Import", r"/import$"),
+        ("Skills and institutions", "Skills and institutions", r"/skills$"),
         ("Users", "Users", r"/admin$"),
         ("My account", "My account", r"/account$"),
         ("Overview", "Overview", r"/(overview)?$"),
     ]
     for link, heading, url in visits:
-        support.click(page, support.sidebar_link(page, link),
-                            page.get_by_role("heading", name=heading, exact=True))
+        support.click(page, support.sidebar_link(page, link), page.get_by_role("heading", name=heading, exact=True))
         expect(page).to_have_url(re.compile(url), timeout=TIMEOUT_MS)
         if link == "Skills Directory":
             directory_count(page)
@@ -244,6 +247,10 @@ def test_admin_login_and_every_page(page, app):
             expect(page.get_by_text("Import history")).to_be_visible(timeout=TIMEOUT_MS)
         elif link == "My account":
             expect(page.get_by_text("Change my password")).to_be_visible(timeout=TIMEOUT_MS)
+        elif link == "Coverage":
+            support.wait_for_charts(page)
+        elif link == "Skills and institutions":
+            expect(page.get_by_role("tab").first).to_be_visible(timeout=TIMEOUT_MS)
         else:
             expect(metric_value(page, "Would participate again")).to_have_text("13 of 14", timeout=TIMEOUT_MS)
             support.wait_for_charts(page)
@@ -275,7 +282,8 @@ def test_login_survives_reload(page, app):
 def test_committee_member_has_no_admin_page(page, app):
     login(page, app, "member")
     expect(page.get_by_text("Logged in as Morgan Member")).to_be_visible()
-    assert nav_titles(page) == ["Overview", "Skills Directory", "Import", "My account"]
+    assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Import", "Skills and institutions",
+                                "My account"]
     expect(support.sidebar_link(page, "Users")).to_have_count(0)
     page.goto(app.base_url + "/admin")  # still logged in after the reload, through the cookie
     expect(page.get_by_text("Only an admin can manage users.")).to_be_visible(timeout=TIMEOUT_MS)
@@ -518,3 +526,72 @@ def test_import_both_shapes_preview_commit_and_undo(page, app, tmp_path, first, 
     expect(undo).to_be_enabled(timeout=TIMEOUT_MS)
     support.click(page, undo, page.get_by_text(re.compile(r"Undid import #\d+: .*2 people")))
     shot(page, f"import_undone_{first}")
+
+
+# --- the directory, coverage and taxonomy pages, and accessibility ----------------------------------------------
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    support.wait_until_quiet(page, quiet_ms=750)
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
+                                                                             "wcag21aa"]}})
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_directory_search_profile_and_published_downloads(page, app, tmp_path):
+    page.goto(app.base_url + "/directory")
+    total = directory_count(page)
+    search = page.get_by_role("textbox", name="Search")
+    search.fill("Zoë")
+    search.press("Enter")
+    found = directory_count(page, matching="Zoë")
+    assert 0 < found < total
+    first = page.locator(".st-key-result_0")
+    expect(first).to_contain_text("Zoë")
+    support.click(page, first.get_by_role("button", name="Profile"), page.get_by_role("dialog"))
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("link", name=re.compile(r"^Write to Zoë"))).to_have_attribute("href", re.compile("^mailto:"))
+    expect(dialog.get_by_text("Areas of expertise")).to_be_visible()
+    shot(page, "directory_profile")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    for fmt, check in (("csv", lambda data: data.startswith(b"\xef\xbb\xbf")),
+                       ("html", lambda data: b"<html" in data.lower() and b"mailto:" in data),
+                       ("pdf", lambda data: data.startswith(b"%PDF"))):
+        with page.expect_download() as download:
+            page.locator(f".st-key-publish_{fmt} button").click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        assert path.name.startswith("ali-skills-directory-2025-26") and check(path.read_bytes()), fmt
+
+
+def test_the_directory_is_accessible_to_a_visitor(page, app):
+    page.goto(app.base_url + "/directory")
+    directory_count(page)
+    assert serious_violations(page) == []
+    page.get_by_role("textbox", name="Search").fill("cataloging")
+    page.keyboard.press("Enter")  # works by keyboard alone
+    directory_count(page, matching="cataloging")
+    assert serious_violations(page) == []
+
+
+def test_coverage_shows_the_map_and_charts_and_is_accessible(page, app):
+    login(page, app, "member")
+    support.click(page, support.sidebar_link(page, "Coverage"), page.get_by_role("heading", name="Coverage", exact=True))
+    support.wait_for_charts(page)
+    assert page.locator(".vega-embed").count() >= 4
+    expect(page.get_by_text("Show data").first).to_be_visible()
+    shot(page, "coverage")
+    assert serious_violations(page) == []
+
+
+def test_the_taxonomy_page_is_accessible(page, app):
+    login(page, app, "member")
+    support.click(page, support.sidebar_link(page, "Skills and institutions"),
+                  page.get_by_role("heading", name="Skills and institutions", exact=True))
+    shot(page, "skills_and_institutions")
+    assert serious_violations(page) == []

@@ -29,24 +29,6 @@ def test_visitor_lands_on_the_published_directory():
     assert at.sidebar.caption[0].value == "Program year **2025-26**"
 
 
-def test_visitor_search_uses_skill_aliases():
-    at = app()
-    everyone = at.dataframe[0].value
-    at.text_input(key="directory_search").input("info lit").run()
-    found = at.dataframe[0].value
-    assert 0 < len(found) < len(everyone)
-    # 'info lit' is an alias of the skill; a few members also typed it as a free-text 'Other' answer.
-    assert all("Information literacy instruction" in list(skills) or "Info lit" in list(other)
-               for skills, other in zip(found["skills"], found["other_skills"]))
-
-
-def test_visitor_search_with_no_match_says_so():
-    at = app()
-    at.text_input(key="directory_search").input("zzzz-no-such-skill").run()
-    assert "Nobody matches that search" in texts(at)
-    assert not at.exception
-
-
 def test_login_form_logs_in_and_opens_the_overview():
     at = app()
     log_in(at, "chair")
@@ -241,21 +223,3 @@ def test_import_page_shows_a_timestamp_that_lost_a_digit_as_a_row_error():
         errors = problems[problems["severity"] == "error"]
         assert list(errors["row"]) == [3] and list(errors["value"]) == ["10/3/025 10:00:00"]
         assert "year is not plausible" in errors["message"].iloc[0]
-
-
-def test_committee_member_sees_the_directory_and_searches_it():
-    at = open_page(app("member"), "pages/directory.py")
-    assert not at.exception
-    assert at.title[0].value == "ALI Skills Directory"
-    everyone = at.dataframe[0].value
-    assert "members in the 2025-26 directory" in texts(at) and len(everyone) > 200
-    at.sidebar.selectbox(key="cycle").select("2023-24").run()
-    assert "members in the 2023-24 directory" in texts(at)
-    at.text_input(key="directory_search").input("cataloging").run()
-    found = at.dataframe[0].value
-    assert 0 < len(found) < len(everyone)
-    # 'cataloging' is the skill, a word of an alias of Special collections ('rare book cataloging'), or a word
-    # of the job title or department.
-    assert all({"Cataloging", "Special collections"} & set(row.skills)
-               or "cataloging" in f"{row.job_title} {row.department}".lower() for row in found.itertuples())
-    assert not at.exception

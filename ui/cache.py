@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from lib import db, directory, overview
+from lib import coverage, db, overview, search
 from lib.settings import get_settings
 
 
@@ -53,12 +53,67 @@ def trend(version: int) -> pd.DataFrame:
     return overview.trend(cursor())
 
 
-@st.cache_data(show_spinner="Searching the directory", max_entries=128)
-def published(cycle: str, search: str, version: int) -> pa.Table:
-    """Cached published directory of a cycle for one search text (Arrow: cheap to cache)."""
-    return directory.published_table(cursor(), cycle, search)
+@st.cache_data(show_spinner="Searching the directory", max_entries=256)
+def search_page(cycle: str, text: str, filters: tuple, audience: str, limit: int, version: int) -> tuple[pa.Table, int]:
+    """Cached page of search results (filters as a tuple of (facet, values) pairs, so it can be a key)."""
+    return search.search(cursor(), cycle, text, search.Filters(**dict(filters)), audience=audience, limit=limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def facet_options(cycle: str, audience: str, version: int) -> dict[str, list[str]]:
+    """Cached values of each directory facet."""
+    return search.facet_options(cursor(), cycle, audience)
 
 
 def clear() -> None:
     """Forget cached reads (after a write in this process)."""
     st.cache_data.clear()
+
+
+@st.cache_data(show_spinner="Mapping coverage", max_entries=64)
+def coverage_report(cycle: str, region: str | None, institution_type: str | None, category: str | None,
+                    version: int) -> dict:
+    """Cached tables of the Coverage page for one program year and filters."""
+    return coverage.report(cursor(), cycle, coverage.Filters(region, institution_type, category))
+
+
+@st.cache_data(show_spinner="Comparing program years", max_entries=32)
+def coverage_years(region: str | None, institution_type: str | None, category: str | None, version: int) -> pd.DataFrame:
+    """Cached year-over-year coverage table for one set of filters."""
+    return coverage.year_over_year(cursor(), coverage.Filters(region, institution_type, category))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def coverage_filters(version: int) -> dict[str, list[str]]:
+    """Cached choices of the Coverage page's filters."""
+    return coverage.filter_options(cursor())
+
+
+@st.cache_data(show_spinner=False)
+def county_shapes() -> dict:
+    """Cached GeoJSON of Indiana's counties (a committed file that never changes while the app runs)."""
+    return coverage.county_shapes()
+
+
+@st.cache_data(show_spinner="Reading the proposed skills", max_entries=8)
+def skill_proposals(version: int) -> list:
+    """Cached typed skills proposed for the taxonomy, with their closest skills."""
+    from lib import skills
+
+    return skills.proposals(cursor())
+
+
+@st.cache_data(show_spinner="Reading the taxonomy", max_entries=8)
+def skill_taxonomy(version: int) -> list:
+    """Cached skills of the taxonomy with their members."""
+    from lib import skills
+
+    return skills.taxonomy(cursor())
+
+
+@st.cache_data(show_spinner="Reading the institution names to review", max_entries=8)
+def institutions_to_review(version: int) -> list:
+    """Cached unknown institution names with their suggestions."""
+    from lib import institutions
+
+    return institutions.to_review(cursor())

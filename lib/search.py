@@ -1,0 +1,406 @@
+"""Searching the Skills Directory: one box, ranked best first, accent- and typo-tolerant, with facets.
+
+A search index of one program year (one row per member: display fields, skill ids, and the words of each text
+field folded to lowercase without accents) is built in DuckDB once per year, audience and data version and
+kept as Arrow in this process. Each search is then one parameterised query over it using substring tests on
+space-separated words (' word' finds a word's start), which DuckDB runs far faster than regular expressions.
+Ranking: a term matching a skill (its name, an alias, a British or American spelling, or a member's own
+"other" answer) weighs most, then job title and department, then institution, region and name; a member
+matching more of the terms ranks first; a whole word counts a little more than the start of one.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+from rapidfuzz import fuzz, process
+
+from . import directory
+from .db import first, scalar
+
+PUBLIC, COMMITTEE = "public", "committee"
+WEIGHTS = {"skill": 10, "other": 9, "work": 5, "place": 3, "name": 3}
+FIELD_LABELS = {"skill": "skills", "other": "other expertise", "work": "job title or department",
+                "place": "institution or region", "name": "name"}
+TEXT_FIELDS = ("other", "work", "place", "name")
+FUZZY_MIN = 84          # RapidFuzz ratio for a typo ("catalogng" ~ "cataloging")
+FUZZY_MIN_LENGTH = 4    # shorter words are matched exactly: too many near neighbours
+STATUSES = ("published", "not published", "held for review", "lapsed")
+# Words that would match nearly everyone; a search for "head of cataloging" means head and cataloging.
+STOP_WORDS = frozenset("a an and at by for from in of on or the to with".split())
+SHORT_WORD = 2  # words this short match whole words only ("no" is not the start of "north")
+YEARS_BANDS = {"Under 3 years": (0, 2), "3-9 years": (3, 9), "10-19 years": (10, 19), "20 years or more": (20, 200)}
+
+# Folding done by DuckDB for the index and for the query alike, so both sides agree on every letter.
+_FOLD = "replace(replace(strip_accents(lower(coalesce({0}, ''))), chr(8217), chr(39)), chr(8216), chr(39))"
+_NOT_WORD = r"[^\pL\pN]+"
+
+
+def _fold_sql(column: str) -> str:
+    """SQL folding a text column: lowercase, accents removed, typographic apostrophes made plain."""
+    return _FOLD.format(column)
+
+
+def _words_sql(expression: str) -> str:
+    """SQL giving the words of folded text between spaces, with and without apostrophes (' o neil oneil ').
+
+    A word's start is then found with a plain substring test for ' neil', a phrase with ' o neil'.
+    """
+    spaced = f"regexp_replace({expression}, '{_NOT_WORD}', ' ', 'g')"
+    joined = f"regexp_replace(replace({expression}, chr(39), ''), '{_NOT_WORD}', ' ', 'g')"
+    return f"(' ' || trim({spaced}) || ' ' || trim({joined}) || ' ')"
+
+
+_INDEX_SQL = f"""
+    , skill_sets AS (
+        SELECT ps.response_id, list(s.id ORDER BY s.name) AS skill_ids, list(s.name ORDER BY s.name) AS skills,
+               list(DISTINCT s.category) AS categories
+        FROM person_skills ps JOIN skills s ON s.id = ps.skill_id
+        WHERE ps.response_id IN (SELECT id FROM scope) GROUP BY ps.response_id),
+    rows AS (
+        SELECT r.person_id, r.id AS response_id, r.cycle AS answered_in, pe.email, r.name,
+               coalesce(i.name, r.institution_raw) AS institution, i.type AS institution_type, i.region, i.county,
+               r.job_title, r.department, r.years_in_profession AS years, r.contact_purposes AS open_to,
+               r.contact_method, r.other_skills, coalesce(k.skill_ids, []) AS skill_ids,
+               coalesce(k.skills, []) AS skills, coalesce(k.categories, []) AS categories, r.consent,
+               CASE WHEN r.cycle < ? THEN 'lapsed' WHEN NOT r.consent THEN 'not published'
+                    WHEN r.held_reason IS NOT NULL AND r.reviewed_at IS NULL THEN 'held for review'
+                    ELSE 'published' END AS status,
+               {_words_sql(_fold_sql('r.name'))} AS name_f,
+               {_words_sql(_fold_sql("concat_ws(' ', r.job_title, r.department)"))} AS work_f,
+               {_words_sql(_fold_sql(
+                   "concat_ws(' ', coalesce(i.name, r.institution_raw), array_to_string(i.aliases, ' '), i.region, "
+                   "i.county, i.city)"))} AS place_f,
+               -- One answer per line, so a phrase never runs from one answer into the next.
+               {_fold_sql("array_to_string(list_transform(r.other_skills, lambda x: ' ' || x || ' '), chr(10))")}
+                   AS other_raw,
+               {_fold_sql('r.name')} AS name_folded
+        FROM scope r
+        JOIN people pe ON pe.id = r.person_id
+        LEFT JOIN institutions i ON i.id = r.institution_id
+        LEFT JOIN skill_sets k ON k.response_id = r.id)
+    SELECT * EXCLUDE (other_raw),
+           ' ' || regexp_replace(other_raw, '[^\\pL\\pN\\n]+', ' ', 'g') || ' ' AS other_f,
+           -- Everything a term can be found in, fields kept apart by a line break (no phrase spans two).
+           name_f || chr(10) || work_f || chr(10) || place_f || chr(10) || ' ' ||
+               regexp_replace(other_raw, '[^\\pL\\pN\\n]+', ' ', 'g') || ' ' AS hay
+    FROM rows
+"""
+
+_SCOPES = {
+    PUBLIC: f"scope AS ({directory.PUBLISHED_RESPONSES})",
+    # The committee also sees members who did not consent, answers held for review and lapsed members (each
+    # person's latest answer up to this year).
+    COMMITTEE: f"""scope AS (SELECT * FROM ({directory.LATEST_RESPONSES}) WHERE cycle <= ?
+                           QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY cycle DESC) = 1)""",
+}
+
+
+@dataclass
+class Index:
+    """One program year's search index for one audience, and the vocabularies typos are corrected against."""
+
+    table: pa.Table
+    skills: dict[str, set[int]]       # folded skill name, alias or category phrase -> skill ids
+    skill_names: dict[int, str]
+    skill_words: dict[str, set[int]]  # each folded word of those phrases -> skill ids
+    name_words: list[str]             # distinct folded words of members' names
+
+
+@dataclass
+class Unit:
+    """One thing the searcher asked for: a word, a quoted phrase, or a skill named in the box."""
+
+    text: str                         # folded, words separated by single spaces
+    skill_ids: set[int] = field(default_factory=set)  # skills it names: a name or alias, or one with a typo
+    loose_ids: set[int] = field(default_factory=set)  # skills with a word it starts ("catalog" in "rare book cataloging")
+    words: list[str] = field(default_factory=list)  # the text, and typo-corrected alternatives
+
+
+_CACHE: dict[tuple, Index] = {}
+_LOCK = threading.Lock()
+
+
+def fold(conn: duckdb.DuckDBPyConnection, text: str) -> str:
+    """Fold text the way the index is folded, and keep its words between single spaces."""
+    folded = scalar(conn, f"SELECT {_fold_sql('?::VARCHAR')}", [text or ""]) or ""
+    return re.sub(r"[^\w'\"]+|_", " ", folded).strip()
+
+
+def _data_version(conn: duckdb.DuckDBPyConnection) -> tuple:
+    """What identifies the data an index was built from: the database file and its last audited change."""
+    return tuple(first(conn.execute(
+        "SELECT (SELECT coalesce(max(id), 0) FROM audit_log), (SELECT count(*) FROM skills),"
+        " (SELECT path FROM duckdb_databases() WHERE database_name = current_database())").fetchall()))
+
+
+def index(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str = PUBLIC) -> Index:
+    """Return the search index of a program year for an audience, built once per data version."""
+    if audience not in _SCOPES:
+        raise ValueError(f"audience must be one of {', '.join(_SCOPES)}")
+    key = (_data_version(conn), cycle, audience)
+    with _LOCK:
+        found = _CACHE.get(key)
+    if found is not None:
+        return found
+    table = conn.sql(f"WITH {_SCOPES[audience]} {_INDEX_SQL}", params=[cycle, cycle]).to_arrow_table()
+    built = Index(table, *_skill_vocabulary(conn), _name_words(conn, table))
+    with _LOCK:
+        if len(_CACHE) >= 16:  # a few years and audiences at most; forget the oldest
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = built
+    return built
+
+
+def _skill_vocabulary(conn: duckdb.DuckDBPyConnection) -> tuple[dict, dict, dict]:
+    """Folded skill names, aliases and categories with the skills they stand for, and their words."""
+    phrases: dict[str, set[int]] = {}
+    names: dict[int, str] = {}
+    rows = conn.execute(f"""SELECT id, name, {_fold_sql('name')}, {_fold_sql('category')},
+                                   list_transform(aliases, lambda a: {_fold_sql('a')})
+                            FROM skills WHERE NOT proposed""").fetchall()
+    for skill_id, name, folded, category, aliases in rows:
+        names[skill_id] = name
+        for phrase in [folded, category, *(aliases or [])]:
+            phrase = re.sub(r"[^\w']+|_", " ", phrase or "").strip()
+            if phrase:
+                phrases.setdefault(phrase, set()).add(skill_id)
+    words: dict[str, set[int]] = {}
+    for phrase, ids in phrases.items():
+        for word in phrase.replace("'", " ").split():
+            words.setdefault(word, set()).update(ids)
+    return phrases, names, words
+
+
+def _name_words(conn: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str]:
+    """Distinct words of members' names in the index (the vocabulary for typos in names)."""
+    conn.register("search_names", table.select(["name_f"]))
+    try:
+        return [row[0] for row in conn.execute(
+            "SELECT DISTINCT w FROM (SELECT unnest(string_split(trim(name_f), ' ')) AS w FROM search_names)"
+            " WHERE length(w) > 1").fetchall()]
+    finally:
+        conn.unregister("search_names")
+
+
+# ------------------------------------------------------------------------------------------ the query
+
+
+def parse(folded: str, found: Index) -> list[Unit]:
+    """Split a folded search (see fold) into units: quoted phrases, skills named in it, and words."""
+    units = [_unit(phrase.strip(), found) for phrase in re.findall(r'"([^"]+)"', folded) if phrase.strip()]
+    rest = " " + re.sub(r'"[^"]*"?', " ", folded).replace("'", "") + " "
+    # A skill's name or alias typed in full ("info lit", "information literacy instruction") is one unit.
+    for phrase in sorted((p for p in found.skills if " " in p), key=len, reverse=True):
+        if f" {phrase.replace(chr(39), '')} " in rest:
+            units.append(Unit(phrase, set(found.skills[phrase]), words=[phrase.replace("'", "")]))
+            rest = rest.replace(f" {phrase.replace(chr(39), '')} ", " ")
+    units += [_unit(word, found) for word in rest.split() if word not in STOP_WORDS]
+    return units
+
+
+def _unit(text: str, found: Index) -> Unit:
+    """Resolve one word or phrase: the skills it names (exactly, with a typo, or by a word's start) and spellings."""
+    text = text.replace("'", "")
+    unit = Unit(text, set(found.skills.get(text, set())), words=[text])
+    if " " in text:
+        return unit
+    if not unit.skill_ids and len(text) >= FUZZY_MIN_LENGTH:
+        for phrase, score, _ in process.extract(text, [p for p in found.skills if " " not in p], scorer=fuzz.ratio,
+                                                limit=3):
+            if score >= FUZZY_MIN:
+                unit.skill_ids |= found.skills[phrase]
+                unit.words.append(phrase)
+    if len(text) >= 3:
+        for word, ids in found.skill_words.items():
+            if word.startswith(text):
+                unit.loose_ids |= ids
+    if len(text) >= FUZZY_MIN_LENGTH:
+        if not unit.skill_ids and not unit.loose_ids:
+            for word, score, _ in process.extract(text, list(found.skill_words), scorer=fuzz.ratio, limit=5):
+                if score >= FUZZY_MIN:
+                    unit.loose_ids |= found.skill_words[word]
+                    unit.words.append(word)
+        for word, score, _ in process.extract(text, found.name_words, scorer=fuzz.ratio, limit=8):
+            if score >= FUZZY_MIN and not word.startswith(text):
+                unit.words.append(word)
+    unit.loose_ids -= unit.skill_ids
+    unit.words = list(dict.fromkeys(unit.words))
+    return unit
+
+
+@dataclass
+class Filters:
+    """Facets that narrow a search (all optional; several values of one facet mean any of them)."""
+
+    categories: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)
+    institutions: list[str] = field(default_factory=list)
+    institution_types: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    counties: list[str] = field(default_factory=list)
+    open_to: list[str] = field(default_factory=list)
+    years: list[str] = field(default_factory=list)      # keys of YEARS_BANDS
+    statuses: list[str] = field(default_factory=list)   # committee only
+
+    def sql(self) -> tuple[list[str], list]:
+        """WHERE conditions (fixed fragments) and their parameters."""
+        conditions, params = [], []
+        for column, values in (("categories", self.categories), ("skills", self.skills),
+                               ("open_to", self.open_to)):
+            if values:
+                conditions.append(f"list_has_any({column}, ?::VARCHAR[])")
+                params.append(list(values))
+        for column, values in (("institution", self.institutions), ("institution_type", self.institution_types),
+                               ("region", self.regions), ("county", self.counties), ("status", self.statuses)):
+            if values:
+                conditions.append(f"list_contains(?::VARCHAR[], {column})")
+                params.append(list(values))
+        if self.years:
+            bands = [YEARS_BANDS[band] for band in self.years if band in YEARS_BANDS]
+            conditions.append("(" + " OR ".join("years BETWEEN ? AND ?" for _ in bands) + ")" if bands else "false")
+            params += [bound for band in bands for bound in band]
+        return conditions, params
+
+
+RESULT_COLUMNS = ("person_id", "response_id", "name", "email", "institution", "institution_type", "region", "county",
+                  "job_title", "department", "years", "open_to", "contact_method", "skills", "other_skills",
+                  "status", "answered_in")
+
+
+def _contains_any(column: str, needles: list[str]) -> tuple[str, list]:
+    """SQL testing whether a words column holds any of the needles, and its parameters."""
+    return "(" + " OR ".join(f"contains({column}, ?)" for _ in needles) + ")", list(needles)
+
+
+def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None, filters: Filters | None = None,
+           audience: str = PUBLIC, limit: int | None = 50, offset: int = 0) -> tuple[pa.Table, int]:
+    """Return (one page of results best first, how many matched) for a search box and facets."""
+    found = index(conn, cycle, audience)
+    exact = fold(conn, text or "")
+    units = parse(exact, found)
+    where, params = (filters or Filters()).sql()
+    if audience == PUBLIC:
+        where.append("status = 'published'")  # the public index holds nothing else; said twice on purpose
+    scores, score_params, prefilter, prefilter_params = [], [], [], []
+    all_skill_ids: set[int] = set()
+    for unit in units:
+        starts = [f" {word}" if len(word) > SHORT_WORD else f" {word} " for word in unit.words]  # a word's start
+        wholes = [f" {word} " for word in unit.words]  # a whole word
+        all_skill_ids |= unit.skill_ids | unit.loose_ids
+        # A skill the term names outweighs one whose alias merely contains the word.
+        parts = [f"CASE WHEN list_has_any(skill_ids, ?::INTEGER[]) THEN {WEIGHTS['skill']}"
+                 f" WHEN list_has_any(skill_ids, ?::INTEGER[]) THEN {WEIGHTS['skill'] - 2} ELSE 0 END"]
+        score_params += [sorted(unit.skill_ids), sorted(unit.loose_ids)]
+        for name in TEXT_FIELDS:
+            start_sql, start_params = _contains_any(f"{name}_f", starts)
+            if name in ("place", "name"):  # "José" before "St. Joseph": a whole word counts a little more
+                whole_sql, whole_params = _contains_any(f"{name}_f", wholes)
+                parts.append(f"CASE WHEN {whole_sql} THEN {WEIGHTS[name] + 1} WHEN {start_sql} THEN {WEIGHTS[name]}"
+                             " ELSE 0 END")
+                score_params += whole_params + start_params
+            else:
+                parts.append(f"CASE WHEN {start_sql} THEN {WEIGHTS[name]} ELSE 0 END")
+                score_params += start_params
+        scores.append(f"greatest({', '.join(parts)})")
+        hay_sql, hay_params = _contains_any("hay", starts)
+        prefilter.append(f"(list_has_any(skill_ids, ?::INTEGER[]) OR {hay_sql})")
+        prefilter_params += [sorted(unit.skill_ids | unit.loose_ids), *hay_params]
+    if units:
+        where.append("(" + " OR ".join(prefilter) + ")")
+        params += prefilter_params
+    condition = " AND ".join(where) or "true"
+    every_start = [f" {word}" if len(word) > SHORT_WORD else f" {word} " for unit in units for word in unit.words] \
+        or ["\x00"]
+    other_sql, other_params = _contains_any("(' ' || " + _words_sql(_fold_sql("x")) + ")", every_start)
+    labels_sql = ", ".join(f"CASE WHEN {_contains_any(f'i.{name}_f', every_start)[0]} THEN '{FIELD_LABELS[name]}' END"
+                           for name in ("work", "place", "name"))
+    labels_params = [needle for _ in ("work", "place", "name") for needle in every_start]
+    unit_columns = ", ".join(f"{score} AS u{number}" for number, score in enumerate(scores)) or "0 AS u0"
+    matched = " + ".join(f"(u{number} > 0)::INTEGER" for number in range(len(scores))) or "0"
+    total_score = " + ".join(f"u{number}" for number in range(len(scores))) or "0"
+    # Scores are computed on the few columns ranking needs; the page's display columns are joined afterwards.
+    sql = f"""
+        WITH scored AS (
+            SELECT person_id, name_folded, email, {unit_columns} FROM search_index WHERE {condition}),
+        page AS (
+            SELECT person_id, name_folded, email, count(*) OVER () AS total, {matched} AS matched_units,
+                   -- The whole box naming the member exactly ("José Álvarez") puts them first.
+                   ({total_score} + CASE WHEN ? <> '' AND name_folded = ? THEN 20 ELSE 0 END)::INTEGER AS score
+            FROM scored
+            ORDER BY matched_units DESC, score DESC, name_folded, email
+            LIMIT ? OFFSET ?)
+        SELECT {', '.join('i.' + column for column in RESULT_COLUMNS)}, p.score, p.matched_units, p.total,
+               list_transform(list_filter(list_zip(i.skill_ids, i.skills),
+                                          lambda z: list_contains(?::INTEGER[], z[1])), lambda z: z[2])
+                   AS matched_skills,
+               list_filter(i.other_skills, lambda x: {other_sql}) AS matched_other,
+               list_filter([{labels_sql}], lambda label: label IS NOT NULL) AS matched_in
+        FROM page p JOIN search_index i USING (person_id)
+        ORDER BY p.matched_units DESC, p.score DESC, p.name_folded, p.email"""
+    conn.register("search_index", found.table)
+    try:
+        page = conn.sql(sql, params=[*score_params, *params, exact, exact,
+                                     limit if limit is not None else 2**62, offset,
+                                     sorted(all_skill_ids), *other_params, *labels_params]).to_arrow_table()
+        # The page carries the count of all matches; a page past the end needs it asked for.
+        total = page.column("total")[0].as_py() if page.num_rows else (
+            scalar(conn, f"SELECT count(*) FROM search_index WHERE {condition}", params) if offset else 0)
+    finally:
+        conn.unregister("search_index")
+    return page.drop_columns(["total"]), total
+
+
+def why(row: dict) -> list[str]:
+    """Say in words where a result matched (for people reading the results)."""
+    reasons = [FIELD_LABELS["skill"]] if row.get("matched_skills") else []
+    if row.get("matched_other"):
+        reasons.append(FIELD_LABELS["other"])
+    return reasons + [label for label in row.get("matched_in") or [] if label not in reasons]
+
+
+def facet_options(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str = PUBLIC) -> dict[str, list[str]]:
+    """The values each facet can take in this year's directory (for filter widgets)."""
+    found = index(conn, cycle, audience)
+    conn.register("search_index", found.table)
+    try:
+        def distinct(expression: str) -> list[str]:
+            """The distinct values of an expression over the index, sorted."""
+            return [row[0] for row in conn.execute(
+                f"SELECT DISTINCT v FROM (SELECT {expression} AS v FROM search_index) WHERE v IS NOT NULL ORDER BY v"
+            ).fetchall()]
+        return {
+            "categories": distinct("unnest(categories)"), "skills": distinct("unnest(skills)"),
+            "institutions": distinct("institution"), "institution_types": distinct("institution_type"),
+            "regions": distinct("region"), "counties": distinct("county"), "open_to": distinct("unnest(open_to)"),
+            "years": list(YEARS_BANDS), "statuses": distinct("status") if audience == COMMITTEE else [],
+        }
+    finally:
+        conn.unregister("search_index")
+
+
+def profile(conn: duckdb.DuckDBPyConnection, cycle: str, person_id: int, audience: str = PUBLIC) -> dict | None:
+    """A member's whole entry for this year; the committee also gets every answer they ever gave."""
+    found = index(conn, cycle, audience)
+    conn.register("search_index", found.table)
+    try:
+        rows = conn.sql(f"SELECT {', '.join(RESULT_COLUMNS)}, consent FROM search_index WHERE person_id = ?",
+                        params=[person_id]).to_arrow_table().to_pylist()
+    finally:
+        conn.unregister("search_index")
+    if not rows:
+        return None
+    entry = rows[0]
+    if audience == COMMITTEE:
+        entry["history"] = conn.execute("""
+            SELECT r.cycle, r.submitted_at, r.consent, r.held_reason, r.reviewed_by, len(r.other_skills) AS others,
+                   (SELECT count(*) FROM person_skills ps WHERE ps.response_id = r.id) AS skills
+            FROM survey_responses r WHERE r.person_id = ? AND r.cycle <= ?
+            ORDER BY r.cycle DESC, r.submitted_at DESC""", [person_id, cycle]).df().to_dict("records")
+    else:
+        entry.pop("consent", None)
+        entry.pop("status", None)
+    return entry

@@ -83,6 +83,7 @@ _INDEX_SQL = f"""
         LEFT JOIN institutions i ON i.id = r.institution_id
         LEFT JOIN skill_sets k ON k.response_id = r.id)
     SELECT * EXCLUDE (other_raw),
+           list_transform(other_skills, lambda x: {_words_sql(_fold_sql('x'))}) AS others_f,
            ' ' || regexp_replace(other_raw, '[^\\pL\\pN\\n]+', ' ', 'g') || ' ' AS other_f,
            -- Everything a term can be found in, fields kept apart by a line break (no phrase spans two).
            name_f || chr(10) || work_f || chr(10) || place_f || chr(10) || ' ' ||
@@ -147,6 +148,8 @@ def index(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str = PUBLIC) -
     if found is not None:
         return found
     table = conn.sql(f"WITH {_SCOPES[audience]} {_INDEX_SQL}", params=[cycle, cycle]).to_arrow_table()
+    # Each row's position, so a page of results is taken from the table by position (see search).
+    table = table.append_column("row_index", pa.array(range(table.num_rows), type=pa.int64())).combine_chunks()
     built = Index(table, *_skill_vocabulary(conn), _name_words(conn, table))
     with _LOCK:
         if len(_CACHE) >= 16:  # a few years and audiences at most; forget the oldest
@@ -276,6 +279,41 @@ def _contains_any(column: str, needles: list[str]) -> tuple[str, list]:
     return "(" + " OR ".join(f"contains({column}, ?)" for _ in needles) + ")", list(needles)
 
 
+def _starts(unit: Unit) -> list[str]:
+    """What finds the start of the unit's words in a words column (a whole word for very short ones)."""
+    return [f" {word}" if len(word) > SHORT_WORD else f" {word} " for word in unit.words]
+
+
+def _unit_score(unit: Unit) -> tuple[str, list]:
+    """SQL scoring one unit for a row, and its parameters.
+
+    A skill the term names outweighs one whose alias merely contains the word, and any text match; the text
+    fields are only looked at when the term is somewhere in the row's text at all (most candidates of a
+    several-word search match only some of the words).
+    """
+    starts = _starts(unit)
+    wholes = [f" {word} " for word in unit.words]
+    cases, params = "", []
+    for ids, weight in ((unit.skill_ids, WEIGHTS["skill"]), (unit.loose_ids, WEIGHTS["skill"] - 2)):
+        if ids:
+            cases += f" WHEN list_has_any(skill_ids, ?::INTEGER[]) THEN {weight}"
+            params.append(sorted(ids))
+    hay_sql, hay_params = _contains_any("hay", starts)
+    params += hay_params
+    parts = []
+    for name in TEXT_FIELDS:
+        start_sql, start_params = _contains_any(f"{name}_f", starts)
+        if name in ("place", "name"):  # "José" before "St. Joseph": a whole word counts a little more
+            whole_sql, whole_params = _contains_any(f"{name}_f", wholes)
+            parts.append(f"CASE WHEN {whole_sql} THEN {WEIGHTS[name] + 1} WHEN {start_sql} THEN {WEIGHTS[name]}"
+                         " ELSE 0 END")
+            params += whole_params + start_params
+        else:
+            parts.append(f"CASE WHEN {start_sql} THEN {WEIGHTS[name]} ELSE 0 END")
+            params += start_params
+    return f"CASE{cases} WHEN NOT {hay_sql} THEN 0 ELSE greatest({', '.join(parts)}) END", params
+
+
 def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None, filters: Filters | None = None,
            audience: str = PUBLIC, limit: int | None = 50, offset: int = 0) -> tuple[pa.Table, int]:
     """Return (one page of results best first, how many matched) for a search box and facets."""
@@ -288,70 +326,68 @@ def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None,
     scores, score_params, prefilter, prefilter_params = [], [], [], []
     all_skill_ids: set[int] = set()
     for unit in units:
-        starts = [f" {word}" if len(word) > SHORT_WORD else f" {word} " for word in unit.words]  # a word's start
-        wholes = [f" {word} " for word in unit.words]  # a whole word
+        sql, unit_params = _unit_score(unit)
+        scores.append(sql)
+        score_params += unit_params
         all_skill_ids |= unit.skill_ids | unit.loose_ids
-        # A skill the term names outweighs one whose alias merely contains the word.
-        parts = [f"CASE WHEN list_has_any(skill_ids, ?::INTEGER[]) THEN {WEIGHTS['skill']}"
-                 f" WHEN list_has_any(skill_ids, ?::INTEGER[]) THEN {WEIGHTS['skill'] - 2} ELSE 0 END"]
-        score_params += [sorted(unit.skill_ids), sorted(unit.loose_ids)]
-        for name in TEXT_FIELDS:
-            start_sql, start_params = _contains_any(f"{name}_f", starts)
-            if name in ("place", "name"):  # "José" before "St. Joseph": a whole word counts a little more
-                whole_sql, whole_params = _contains_any(f"{name}_f", wholes)
-                parts.append(f"CASE WHEN {whole_sql} THEN {WEIGHTS[name] + 1} WHEN {start_sql} THEN {WEIGHTS[name]}"
-                             " ELSE 0 END")
-                score_params += whole_params + start_params
-            else:
-                parts.append(f"CASE WHEN {start_sql} THEN {WEIGHTS[name]} ELSE 0 END")
-                score_params += start_params
-        scores.append(f"greatest({', '.join(parts)})")
-        hay_sql, hay_params = _contains_any("hay", starts)
-        prefilter.append(f"(list_has_any(skill_ids, ?::INTEGER[]) OR {hay_sql})")
-        prefilter_params += [sorted(unit.skill_ids | unit.loose_ids), *hay_params]
+        hay_sql, hay_params = _contains_any("hay", _starts(unit))
+        ids = sorted(unit.skill_ids | unit.loose_ids)
+        prefilter.append(f"(list_has_any(skill_ids, ?::INTEGER[]) OR {hay_sql})" if ids else hay_sql)
+        prefilter_params += ([ids] if ids else []) + hay_params
     if units:
         where.append("(" + " OR ".join(prefilter) + ")")
         params += prefilter_params
     condition = " AND ".join(where) or "true"
-    every_start = [f" {word}" if len(word) > SHORT_WORD else f" {word} " for unit in units for word in unit.words] \
-        or ["\x00"]
-    other_sql, other_params = _contains_any("(' ' || " + _words_sql(_fold_sql("x")) + ")", every_start)
-    labels_sql = ", ".join(f"CASE WHEN {_contains_any(f'i.{name}_f', every_start)[0]} THEN '{FIELD_LABELS[name]}' END"
-                           for name in ("work", "place", "name"))
-    labels_params = [needle for _ in ("work", "place", "name") for needle in every_start]
+    every_start = [start for unit in units for start in _starts(unit)]
     unit_columns = ", ".join(f"{score} AS u{number}" for number, score in enumerate(scores)) or "0 AS u0"
     matched = " + ".join(f"(u{number} > 0)::INTEGER" for number in range(len(scores))) or "0"
     total_score = " + ".join(f"u{number}" for number in range(len(scores))) or "0"
-    # Scores are computed on the few columns ranking needs; the page's display columns are joined afterwards.
+    # Ranking reads the few columns it needs; the page's display columns are then taken from the Arrow table
+    # by position, which is much cheaper than joining the whole index back.
     sql = f"""
         WITH scored AS (
-            SELECT person_id, name_folded, email, {unit_columns} FROM search_index WHERE {condition}),
-        page AS (
-            SELECT person_id, name_folded, email, count(*) OVER () AS total, {matched} AS matched_units,
-                   -- The whole box naming the member exactly ("José Álvarez") puts them first.
-                   ({total_score} + CASE WHEN ? <> '' AND name_folded = ? THEN 20 ELSE 0 END)::INTEGER AS score
-            FROM scored
-            ORDER BY matched_units DESC, score DESC, name_folded, email
-            LIMIT ? OFFSET ?)
-        SELECT {', '.join('i.' + column for column in RESULT_COLUMNS)}, p.score, p.matched_units, p.total,
-               list_transform(list_filter(list_zip(i.skill_ids, i.skills),
-                                          lambda z: list_contains(?::INTEGER[], z[1])), lambda z: z[2])
-                   AS matched_skills,
-               list_filter(i.other_skills, lambda x: {other_sql}) AS matched_other,
-               list_filter([{labels_sql}], lambda label: label IS NOT NULL) AS matched_in
-        FROM page p JOIN search_index i USING (person_id)
-        ORDER BY p.matched_units DESC, p.score DESC, p.name_folded, p.email"""
+            SELECT row_index, name_folded, email, {unit_columns} FROM search_index WHERE {condition})
+        SELECT row_index, count(*) OVER () AS total, {matched} AS matched_units,
+               -- The whole box naming the member exactly ("José Álvarez") puts them first.
+               ({total_score} + CASE WHEN ? <> '' AND name_folded = ? THEN 20 ELSE 0 END)::INTEGER AS score
+        FROM scored
+        ORDER BY matched_units DESC, score DESC, name_folded, email
+        LIMIT ? OFFSET ?"""
     conn.register("search_index", found.table)
     try:
-        page = conn.sql(sql, params=[*score_params, *params, exact, exact,
-                                     limit if limit is not None else 2**62, offset,
-                                     sorted(all_skill_ids), *other_params, *labels_params]).to_arrow_table()
-        # The page carries the count of all matches; a page past the end needs it asked for.
-        total = page.column("total")[0].as_py() if page.num_rows else (
+        ranked = conn.execute(sql, [*score_params, *params, exact, exact, limit if limit is not None else 2**62,
+                                    offset]).fetchall()
+        # Every row carries the count of all matches; a page past the end needs it asked for.
+        total = ranked[0][1] if ranked else (
             scalar(conn, f"SELECT count(*) FROM search_index WHERE {condition}", params) if offset else 0)
     finally:
         conn.unregister("search_index")
-    return page.drop_columns(["total"]), total
+    rows = found.table.select([*RESULT_COLUMNS, "skill_ids", "others_f", "work_f", "place_f", "name_f"]).take(
+        pa.array([row[0] for row in ranked], type=pa.int64())).to_pylist()
+    for row, (_, _, matched_units, score) in zip(rows, ranked):
+        row.update(_explain(row, all_skill_ids, every_start), score=score, matched_units=matched_units)
+    return pa.Table.from_pylist(rows, schema=_result_schema(found.table)), total
+
+
+def _explain(row: dict, skill_ids: set[int], starts: list[str]) -> dict:
+    """Which of a result's skills and other answers matched, and in which other fields (for showing why)."""
+    others = row.pop("others_f")
+    fields = {name: row.pop(f"{name}_f") for name in ("work", "place", "name")}
+    return {
+        "matched_skills": [name for skill_id, name in zip(row.pop("skill_ids"), row["skills"]) if skill_id in skill_ids],
+        "matched_other": [answer for answer, folded in zip(row["other_skills"], others)
+                          if any(start in folded for start in starts)],
+        "matched_in": [FIELD_LABELS[name] for name, text in fields.items() if any(start in text for start in starts)],
+    }
+
+
+def _result_schema(table: pa.Table) -> pa.Schema:
+    """The columns of a page of results: the display fields, the score and what matched."""
+    fields = [table.schema.field(name) for name in RESULT_COLUMNS]
+    return pa.schema(fields + [pa.field("score", pa.int32()), pa.field("matched_units", pa.int32()),
+                               pa.field("matched_skills", pa.list_(pa.string())),
+                               pa.field("matched_other", pa.list_(pa.string())),
+                               pa.field("matched_in", pa.list_(pa.string()))])
 
 
 def why(row: dict) -> list[str]:

@@ -272,12 +272,14 @@ def _worker_apptest(repeat: int, out_path: Path) -> int:
     from streamlit.testing.v1 import AppTest
 
     sys.path.insert(0, str(ROOT))  # the tests folder is not an installed package
+    from lib import search
     from tests.apptest_support import sign_in  # what a successful login form leaves in the session
 
     def clear_caches() -> None:
         """Forget cached data and resources, as after a server restart (imports and OS file cache stay warm)."""
         st.cache_data.clear()
         st.cache_resource.clear()
+        search.forget_indexes()  # the directory's search index, kept by lib in the process
 
     def check(at, label: str, title: str | None) -> None:
         if at.exception:

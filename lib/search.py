@@ -56,16 +56,15 @@ def _words_sql(expression: str) -> str:
 
 _INDEX_SQL = f"""
     , skill_sets AS (
-        SELECT ps.response_id, list(s.id ORDER BY s.name) AS skill_ids, list(s.name ORDER BY s.name) AS skills,
-               list(DISTINCT s.category) AS categories
-        FROM person_skills ps JOIN skills s ON s.id = ps.skill_id
-        WHERE ps.response_id IN (SELECT id FROM scope) GROUP BY ps.response_id),
+        -- Skill ids only: names and categories come from the taxonomy in Python, far cheaper than a list
+        -- of strings per member.
+        SELECT r.id AS response_id, list(ps.skill_id) AS skill_ids
+        FROM scope r JOIN person_skills ps ON ps.response_id = r.id GROUP BY r.id),
     rows AS (
         SELECT r.person_id, r.id AS response_id, r.cycle AS answered_in, pe.email, r.name,
                coalesce(i.name, r.institution_raw) AS institution, i.type AS institution_type, i.region, i.county,
                r.job_title, r.department, r.years_in_profession AS years, r.contact_purposes AS open_to,
-               r.contact_method, r.other_skills, coalesce(k.skill_ids, []) AS skill_ids,
-               coalesce(k.skills, []) AS skills, coalesce(k.categories, []) AS categories, r.consent,
+               r.contact_method, r.other_skills, coalesce(k.skill_ids, []) AS skill_ids, r.consent,
                CASE WHEN r.cycle < ? THEN 'lapsed' WHEN NOT r.consent THEN 'not published'
                     WHEN r.held_reason IS NOT NULL AND r.reviewed_at IS NULL THEN 'held for review'
                     ELSE 'published' END AS status,
@@ -107,6 +106,7 @@ class Index:
     table: pa.Table
     skills: dict[str, set[int]]       # folded skill name, alias or category phrase -> skill ids
     skill_names: dict[int, str]
+    skill_categories: dict[int, str]
     skill_words: dict[str, set[int]]  # each folded word of those phrases -> skill ids
     name_words: list[str]             # distinct folded words of members' names
 
@@ -150,7 +150,8 @@ def index(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str = PUBLIC) -
     table = conn.sql(f"WITH {_SCOPES[audience]} {_INDEX_SQL}", params=[cycle, cycle]).to_arrow_table()
     # Each row's position, so a page of results is taken from the table by position (see search).
     table = table.append_column("row_index", pa.array(range(table.num_rows), type=pa.int64())).combine_chunks()
-    built = Index(table, *_skill_vocabulary(conn), _name_words(conn, table))
+    phrases, names, categories, words = _skill_vocabulary(conn)
+    built = Index(table, phrases, names, categories, words, _name_words(conn, table))
     with _LOCK:
         if len(_CACHE) >= 16:  # a few years and audiences at most; forget the oldest
             _CACHE.pop(next(iter(_CACHE)))
@@ -158,15 +159,23 @@ def index(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str = PUBLIC) -
     return built
 
 
-def _skill_vocabulary(conn: duckdb.DuckDBPyConnection) -> tuple[dict, dict, dict]:
-    """Folded skill names, aliases and categories with the skills they stand for, and their words."""
+def forget_indexes() -> None:
+    """Drop every cached search index (a benchmark's cold start; tests that rebuild a database)."""
+    with _LOCK:
+        _CACHE.clear()
+
+
+def _skill_vocabulary(conn: duckdb.DuckDBPyConnection) -> tuple[dict, dict, dict, dict]:
+    """Folded skill names, aliases and categories with the skills they stand for, names, categories, words."""
     phrases: dict[str, set[int]] = {}
     names: dict[int, str] = {}
-    rows = conn.execute(f"""SELECT id, name, {_fold_sql('name')}, {_fold_sql('category')},
+    categories: dict[int, str] = {}
+    rows = conn.execute(f"""SELECT id, name, category, {_fold_sql('name')}, {_fold_sql('category')},
                                    list_transform(aliases, lambda a: {_fold_sql('a')})
                             FROM skills WHERE NOT proposed""").fetchall()
-    for skill_id, name, folded, category, aliases in rows:
+    for skill_id, name, plain_category, folded, category, aliases in rows:
         names[skill_id] = name
+        categories[skill_id] = plain_category
         for phrase in [folded, category, *(aliases or [])]:
             phrase = re.sub(r"[^\w']+|_", " ", phrase or "").strip()
             if phrase:
@@ -175,7 +184,7 @@ def _skill_vocabulary(conn: duckdb.DuckDBPyConnection) -> tuple[dict, dict, dict
     for phrase, ids in phrases.items():
         for word in phrase.replace("'", " ").split():
             words.setdefault(word, set()).update(ids)
-    return phrases, names, words
+    return phrases, names, categories, words
 
 
 def _name_words(conn: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str]:
@@ -249,14 +258,16 @@ class Filters:
     years: list[str] = field(default_factory=list)      # keys of YEARS_BANDS
     statuses: list[str] = field(default_factory=list)   # committee only
 
-    def sql(self) -> tuple[list[str], list]:
-        """WHERE conditions (fixed fragments) and their parameters."""
+    def sql(self, found: "Index") -> tuple[list[str], list]:
+        """WHERE conditions (fixed fragments) and their parameters, skills and categories as skill ids."""
         conditions, params = [], []
-        for column, values in (("categories", self.categories), ("skills", self.skills),
-                               ("open_to", self.open_to)):
+        for values, of in ((self.categories, found.skill_categories), (self.skills, found.skill_names)):
             if values:
-                conditions.append(f"list_has_any({column}, ?::VARCHAR[])")
-                params.append(list(values))
+                conditions.append("list_has_any(skill_ids, ?::INTEGER[])")
+                params.append(sorted(skill_id for skill_id, value in of.items() if value in values))
+        if self.open_to:
+            conditions.append("list_has_any(open_to, ?::VARCHAR[])")
+            params.append(list(self.open_to))
         for column, values in (("institution", self.institutions), ("institution_type", self.institution_types),
                                ("region", self.regions), ("county", self.counties), ("status", self.statuses)):
             if values:
@@ -270,8 +281,8 @@ class Filters:
 
 
 RESULT_COLUMNS = ("person_id", "response_id", "name", "email", "institution", "institution_type", "region", "county",
-                  "job_title", "department", "years", "open_to", "contact_method", "skills", "other_skills",
-                  "status", "answered_in")
+                  "job_title", "department", "years", "open_to", "contact_method", "other_skills", "status",
+                  "answered_in")
 
 
 def _contains_any(column: str, needles: list[str]) -> tuple[str, list]:
@@ -320,7 +331,7 @@ def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None,
     found = index(conn, cycle, audience)
     exact = fold(conn, text or "")
     units = parse(exact, found)
-    where, params = (filters or Filters()).sql()
+    where, params = (filters or Filters()).sql(found)
     if audience == PUBLIC:
         where.append("status = 'published'")  # the public index holds nothing else; said twice on purpose
     scores, score_params, prefilter, prefilter_params = [], [], [], []
@@ -365,16 +376,18 @@ def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None,
     rows = found.table.select([*RESULT_COLUMNS, "skill_ids", "others_f", "work_f", "place_f", "name_f"]).take(
         pa.array([row[0] for row in ranked], type=pa.int64())).to_pylist()
     for row, (_, _, matched_units, score) in zip(rows, ranked):
-        row.update(_explain(row, all_skill_ids, every_start), score=score, matched_units=matched_units)
+        row["skills"] = sorted(found.skill_names[i] for i in row["skill_ids"] if i in found.skill_names)
+        row.update(_explain(row, all_skill_ids, every_start, found), score=score, matched_units=matched_units)
     return pa.Table.from_pylist(rows, schema=_result_schema(found.table)), total
 
 
-def _explain(row: dict, skill_ids: set[int], starts: list[str]) -> dict:
+def _explain(row: dict, skill_ids: set[int], starts: list[str], found: "Index") -> dict:
     """Which of a result's skills and other answers matched, and in which other fields (for showing why)."""
     others = row.pop("others_f")
     fields = {name: row.pop(f"{name}_f") for name in ("work", "place", "name")}
     return {
-        "matched_skills": [name for skill_id, name in zip(row.pop("skill_ids"), row["skills"]) if skill_id in skill_ids],
+        "matched_skills": sorted(found.skill_names[i] for i in row.pop("skill_ids") if i in skill_ids
+                                 and i in found.skill_names),
         "matched_other": [answer for answer, folded in zip(row["other_skills"], others)
                           if any(start in folded for start in starts)],
         "matched_in": [FIELD_LABELS[name] for name, text in fields.items() if any(start in text for start in starts)],
@@ -384,7 +397,7 @@ def _explain(row: dict, skill_ids: set[int], starts: list[str]) -> dict:
 def _result_schema(table: pa.Table) -> pa.Schema:
     """The columns of a page of results: the display fields, the score and what matched."""
     fields = [table.schema.field(name) for name in RESULT_COLUMNS]
-    return pa.schema(fields + [pa.field("score", pa.int32()), pa.field("matched_units", pa.int32()),
+    return pa.schema(fields + [pa.field("skills", pa.list_(pa.string())), pa.field("score", pa.int32()), pa.field("matched_units", pa.int32()),
                                pa.field("matched_skills", pa.list_(pa.string())),
                                pa.field("matched_other", pa.list_(pa.string())),
                                pa.field("matched_in", pa.list_(pa.string()))])
@@ -403,13 +416,16 @@ def facet_options(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str = P
     found = index(conn, cycle, audience)
     conn.register("search_index", found.table)
     try:
+        held = {row[0] for row in conn.execute("SELECT DISTINCT unnest(skill_ids) FROM search_index").fetchall()}
+
         def distinct(expression: str) -> list[str]:
             """The distinct values of an expression over the index, sorted."""
             return [row[0] for row in conn.execute(
                 f"SELECT DISTINCT v FROM (SELECT {expression} AS v FROM search_index) WHERE v IS NOT NULL ORDER BY v"
             ).fetchall()]
         return {
-            "categories": distinct("unnest(categories)"), "skills": distinct("unnest(skills)"),
+            "categories": sorted({found.skill_categories[i] for i in held if found.skill_categories.get(i)}),
+            "skills": sorted(found.skill_names[i] for i in held if i in found.skill_names),
             "institutions": distinct("institution"), "institution_types": distinct("institution_type"),
             "regions": distinct("region"), "counties": distinct("county"), "open_to": distinct("unnest(open_to)"),
             "years": list(YEARS_BANDS), "statuses": distinct("status") if audience == COMMITTEE else [],
@@ -423,13 +439,14 @@ def profile(conn: duckdb.DuckDBPyConnection, cycle: str, person_id: int, audienc
     found = index(conn, cycle, audience)
     conn.register("search_index", found.table)
     try:
-        rows = conn.sql(f"SELECT {', '.join(RESULT_COLUMNS)}, consent FROM search_index WHERE person_id = ?",
+        rows = conn.sql(f"SELECT {', '.join(RESULT_COLUMNS)}, skill_ids, consent FROM search_index WHERE person_id = ?",
                         params=[person_id]).to_arrow_table().to_pylist()
     finally:
         conn.unregister("search_index")
     if not rows:
         return None
     entry = rows[0]
+    entry["skills"] = sorted(found.skill_names[i] for i in entry.pop("skill_ids") if i in found.skill_names)
     if audience == COMMITTEE:
         entry["history"] = conn.execute("""
             SELECT r.cycle, r.submitted_at, r.consent, r.held_reason, r.reviewed_by, len(r.other_skills) AS others,

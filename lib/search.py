@@ -60,6 +60,11 @@ _INDEX_SQL = f"""
         -- of strings per member.
         SELECT r.id AS response_id, list(ps.skill_id) AS skill_ids
         FROM scope r JOIN person_skills ps ON ps.response_id = r.id GROUP BY r.id),
+    places AS (
+        -- Once per institution rather than once per member.
+        SELECT id, {_words_sql(_fold_sql(
+            "concat_ws(' ', name, array_to_string(aliases, ' '), region, county, city)"))} AS place_f
+        FROM institutions),
     rows AS (
         SELECT r.person_id, r.id AS response_id, r.cycle AS answered_in, pe.email, r.name,
                coalesce(i.name, r.institution_raw) AS institution, i.type AS institution_type, i.region, i.county,
@@ -70,23 +75,19 @@ _INDEX_SQL = f"""
                     ELSE 'published' END AS status,
                {_words_sql(_fold_sql('r.name'))} AS name_f,
                {_words_sql(_fold_sql("concat_ws(' ', r.job_title, r.department)"))} AS work_f,
-               {_words_sql(_fold_sql(
-                   "concat_ws(' ', coalesce(i.name, r.institution_raw), array_to_string(i.aliases, ' '), i.region, "
-                   "i.county, i.city)"))} AS place_f,
+               coalesce(pl.place_f, {_words_sql(_fold_sql('r.institution_raw'))}) AS place_f,
                -- One answer per line, so a phrase never runs from one answer into the next.
-               {_fold_sql("array_to_string(list_transform(r.other_skills, lambda x: ' ' || x || ' '), chr(10))")}
-                   AS other_raw,
+               ' ' || regexp_replace({_fold_sql(
+                   "array_to_string(list_transform(r.other_skills, lambda x: ' ' || x || ' '), chr(10))")},
+                   '[^\\pL\\pN\\n]+', ' ', 'g') || ' ' AS other_f,
                {_fold_sql('r.name')} AS name_folded
         FROM scope r
         JOIN people pe ON pe.id = r.person_id
         LEFT JOIN institutions i ON i.id = r.institution_id
+        LEFT JOIN places pl ON pl.id = r.institution_id
         LEFT JOIN skill_sets k ON k.response_id = r.id)
-    SELECT * EXCLUDE (other_raw),
-           list_transform(other_skills, lambda x: {_words_sql(_fold_sql('x'))}) AS others_f,
-           ' ' || regexp_replace(other_raw, '[^\\pL\\pN\\n]+', ' ', 'g') || ' ' AS other_f,
-           -- Everything a term can be found in, fields kept apart by a line break (no phrase spans two).
-           name_f || chr(10) || work_f || chr(10) || place_f || chr(10) || ' ' ||
-               regexp_replace(other_raw, '[^\\pL\\pN\\n]+', ' ', 'g') || ' ' AS hay
+    -- Everything a term can be found in, fields kept apart by a line break (no phrase spans two).
+    SELECT *, name_f || chr(10) || work_f || chr(10) || place_f || chr(10) || other_f AS hay
     FROM rows
 """
 
@@ -373,8 +374,13 @@ def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None,
             scalar(conn, f"SELECT count(*) FROM search_index WHERE {condition}", params) if offset else 0)
     finally:
         conn.unregister("search_index")
-    rows = found.table.select([*RESULT_COLUMNS, "skill_ids", "others_f", "work_f", "place_f", "name_f"]).take(
+    rows = found.table.select([*RESULT_COLUMNS, "skill_ids", "work_f", "place_f", "name_f"]).take(
         pa.array([row[0] for row in ranked], type=pa.int64())).to_pylist()
+    folded_others = conn.execute(f"SELECT list_transform(?::VARCHAR[][], lambda answers: list_transform(answers,"
+                                 f" lambda x: {_words_sql(_fold_sql('x'))}))",
+                                 [[row["other_skills"] for row in rows]]).fetchall()[0][0] if rows else []
+    for row, others in zip(rows, folded_others):
+        row["others_f"] = others
     for row, (_, _, matched_units, score) in zip(rows, ranked):
         row["skills"] = sorted(found.skill_names[i] for i in row["skill_ids"] if i in found.skill_names)
         row.update(_explain(row, all_skill_ids, every_start, found), score=score, matched_units=matched_units)
@@ -432,6 +438,13 @@ def facet_options(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str = P
         }
     finally:
         conn.unregister("search_index")
+
+
+def status_counts(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict[str, int]:
+    """How many members of the committee's view have each status (published, not published, held, lapsed)."""
+    statuses = index(conn, cycle, COMMITTEE).table.column("status").value_counts().to_pylist()
+    found = {item["values"]: item["counts"] for item in statuses}
+    return {status: found.get(status, 0) for status in STATUSES}
 
 
 def profile(conn: duckdb.DuckDBPyConnection, cycle: str, person_id: int, audience: str = PUBLIC) -> dict | None:

@@ -52,12 +52,10 @@ if st.session_state.get("_directory_query") != (text, filters, cycle):
 found, total = cache.search_page(cycle, text, filters, audience, shown, version)
 rows = found.to_pylist()
 
-counts = directory.counts(conn, cycle)
 summary = (f"**{total:,}** member{'s' if total != 1 else ''} in the {cycle} directory"
            + (f" matching *{escape(text)}*" if text else "") + (" (filtered)" if filters else ""))
 if who.is_committee:
-    summary += (f" · published {counts['published']:,}, not published {counts['withheld']:,}, held for review "
-                f"{counts['held']:,}, lapsed {counts['lapsed']:,}")
+    summary += " · " + ", ".join(f"{status} {count:,}" for status, count in cache.status_counts(cycle, version).items())
 st.markdown(summary)
 
 

@@ -60,6 +60,12 @@ def search_page(cycle: str, text: str, filters: tuple, audience: str, limit: int
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def status_counts(cycle: str, version: int) -> dict[str, int]:
+    """Cached count of the committee's directory view by status."""
+    return search.status_counts(cursor(), cycle)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def facet_options(cycle: str, audience: str, version: int) -> dict[str, list[str]]:
     """Cached values of each directory facet."""
     return search.facet_options(cursor(), cycle, audience)

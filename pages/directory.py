@@ -1,6 +1,4 @@
 """Skills Directory: find a colleague anywhere in Indiana, best match first; profiles, filters and downloads."""
-from urllib.parse import quote
-
 import pandas as pd
 import streamlit as st
 
@@ -77,7 +75,7 @@ def show_profile(person_id: int) -> None:
         st.markdown("**Other expertise (in their words):** " + ", ".join(escape(s) for s in entry["other_skills"]))
     st.markdown("**Open to:** " + (", ".join(entry["open_to"]) or "not said")
                 + f" · **Contact by:** {escape(entry['contact_method'] or 'email')}")
-    st.link_button(f"Write to {entry['name']}", f"mailto:{quote(entry['email'], safe='@.+')}",
+    st.link_button(f"Write to {entry['name']}", publication.mailto(entry["email"]),
                    icon=":material/mail:", type="primary")
     st.caption(f"Email: {escape(entry['email'])}")
     if "history" in entry:
@@ -112,7 +110,7 @@ def result(row: dict, number: int) -> None:
         reasons = search.why(row)
         contact = [f"Open to {', '.join(row['open_to'])}" if row["open_to"] else None,
                    f"contact by {escape(row['contact_method'])}" if row["contact_method"] else None,
-                   f"[{escape(row['email'])}](mailto:{quote(row['email'], safe='@.+')})"]
+                   f"[{escape(row['email'])}]({publication.mailto(row['email'])})"]
         left.caption(" · ".join(part for part in contact if part)
                      + (f" · matched in {', '.join(reasons)}" if reasons and text else ""))
         if right.button("Profile", key=f"profile_{row['person_id']}", icon=":material/person:", width="stretch"):

@@ -51,7 +51,9 @@ def _words_sql(expression: str) -> str:
     """
     spaced = f"regexp_replace({expression}, '{_NOT_WORD}', ' ', 'g')"
     joined = f"regexp_replace(replace({expression}, chr(39), ''), '{_NOT_WORD}', ' ', 'g')"
-    return f"(' ' || trim({spaced}) || ' ' || trim({joined}) || ' ')"
+    # Most texts hold no apostrophe: their second form would repeat the first, so it is skipped.
+    return (f"(' ' || trim({spaced}) || ' ' || CASE WHEN contains({expression}, chr(39)) THEN trim({joined}) || ' '"
+            " ELSE '' END)")
 
 
 _INDEX_SQL = f"""
@@ -95,8 +97,9 @@ _SCOPES = {
     PUBLIC: f"scope AS ({directory.PUBLISHED_RESPONSES})",
     # The committee also sees members who did not consent, answers held for review and lapsed members (each
     # person's latest answer up to this year).
-    COMMITTEE: f"""scope AS (SELECT * FROM ({directory.LATEST_RESPONSES}) WHERE cycle <= ?
-                           QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY cycle DESC) = 1)""",
+    COMMITTEE: """scope AS (SELECT * FROM survey_responses WHERE cycle <= ?
+                          QUALIFY row_number() OVER (PARTITION BY person_id
+                                                     ORDER BY cycle DESC, submitted_at DESC, id DESC) = 1)""",
 }
 
 

@@ -252,3 +252,19 @@ def test_the_login_cookie_is_strict_and_secure_over_https():
     at.sidebar.button(key="logout_button").click().run()
     [script] = [element.proto.body for element in at.get("html") if "document.cookie" in element.proto.body]
     assert "max-age=0" in script and token not in script
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_an_empty_database(page, tmp_path, monkeypatch):
+    """A new installation: the admin exists, nothing is imported yet."""
+    empty = tmp_path / "empty.duckdb"
+    conn = db.connect(empty)
+    try:
+        auth.add_user(conn, "chair", "Casey Chair", PASSWORD, role="admin")
+    finally:
+        conn.close()
+    monkeypatch.setenv("ALI_DB", str(empty))
+    st.cache_resource.clear()
+    at = open_page(app("chair"), page)
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value == PAGES[page]

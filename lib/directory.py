@@ -23,7 +23,8 @@ LATEST_OF_CYCLE = """
 """
 PUBLISHED_RESPONSES = f"SELECT * FROM ({LATEST_OF_CYCLE}) WHERE {PUBLIC}"
 
-_PUBLISHED = f"""
+# The published directory of a cycle (one ? parameter): what the public sees, and what lib.publication writes.
+PUBLISHED_DIRECTORY = f"""
     WITH published AS ({PUBLISHED_RESPONSES}),
     skill_lists AS (
         SELECT ps.response_id, list(s.name ORDER BY s.name) AS skills
@@ -37,7 +38,7 @@ _PUBLISHED = f"""
     JOIN people pe ON pe.id = p.person_id
     LEFT JOIN institutions i ON i.id = p.institution_id
     LEFT JOIN skill_lists st ON st.response_id = p.id
-    ORDER BY p.name, pe.email
+    ORDER BY p.name COLLATE noaccent.nocase, pe.email
 """
 
 COLUMNS = ["name", "email", "institution", "region", "county", "job_title", "department",
@@ -46,7 +47,7 @@ COLUMNS = ["name", "email", "institution", "region", "county", "job_title", "dep
 
 def published_table(conn: duckdb.DuckDBPyConnection, cycle: str) -> pa.Table:
     """Return the published directory of a cycle as an Arrow table, by name (searching is lib.search)."""
-    return conn.sql(_PUBLISHED, params=[cycle]).to_arrow_table()
+    return conn.sql(PUBLISHED_DIRECTORY, params=[cycle]).to_arrow_table()
 
 
 def to_frame(table: pa.Table) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """The ALI Annual Skills Directory of one program year, published as CSV, XLSX, a printable PDF and HTML.
 
 Only members whose latest answer of the year consents and is not held for review are included
-(directory.PUBLISHED_RESPONSES), and only the fields they agreed to publish: never consent flags, history
+(directory.PUBLISHED_DIRECTORY), and only the fields they agreed to publish: never consent flags, history
 or anyone else. One query reads them; each format is then built in memory and returned as bytes.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from urllib.parse import quote
 import duckdb
 
 from . import cycles, exports
-from .directory import PUBLISHED_RESPONSES
+from .directory import PUBLISHED_DIRECTORY
 
 FORMATS: dict[str, tuple[str, str]] = {
     "csv": ("CSV (spreadsheet)", "text/csv"),
@@ -35,20 +35,12 @@ PURPOSES = ("support", "discussion", "feedback", "collaboration")
 
 FONT_DIR = Path(__file__).resolve().parents[1] / "data" / "fonts"
 
+# The published directory lib.directory defines, with only the fields this file shows.
 _QUERY = f"""
-    WITH published AS ({PUBLISHED_RESPONSES}),
-    expertise AS (
-        SELECT ps.response_id, list(s.name ORDER BY s.name) AS skills
-        FROM person_skills ps JOIN skills s ON s.id = ps.skill_id
-        WHERE ps.response_id IN (SELECT id FROM published)
-        GROUP BY ps.response_id)
-    SELECT p.name, p.job_title, p.department, coalesce(i.name, p.institution_raw) AS institution, i.region,
-           pe.email, coalesce(e.skills, []) AS skills, p.other_skills, p.contact_purposes, p.contact_method
-    FROM published p
-    JOIN people pe ON pe.id = p.person_id
-    LEFT JOIN institutions i ON i.id = p.institution_id
-    LEFT JOIN expertise e ON e.response_id = p.id
-    ORDER BY p.name COLLATE noaccent.nocase, pe.email
+    SELECT name, job_title, department, institution, region, email, skills, other_skills, contact_purposes,
+           contact_method
+    FROM ({PUBLISHED_DIRECTORY})
+    ORDER BY name COLLATE noaccent.nocase, email
 """
 
 

@@ -192,32 +192,29 @@ else:
                    + ". Add an alias on Skills and institutions if one should.")
 
 st.subheader("Year over year")
+def year_lines(years: pd.DataFrame, labels: dict[str, str], y_title: str, title: str, colours: list[str]):
+    """One line per measure across program years (the columns named in labels, shown by their labels)."""
+    long = years.melt(id_vars="cycle", value_vars=list(labels), var_name="measure", value_name="count")
+    long["measure"] = long["measure"].map(labels)
+    return alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("cycle:N", title="Program year", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("count:Q", title=y_title, axis=alt.Axis(**WHOLE)),
+        color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=list(labels.values()), range=colours)),
+        tooltip=[alt.Tooltip("cycle:N", title="Year"), alt.Tooltip("measure:N", title="Count"),
+                 alt.Tooltip("count:Q", title=y_title)],
+    ).properties(title=title, height=300)
+
+
 if years.empty:
     st.info("No program year on record yet.", icon=":material/info:")
 else:
-    labels = {"respondents": "Answered", "published": "Published", "new_members": "New", "lapsed": "Lapsed"}
-    people = years.melt(id_vars="cycle", value_vars=list(labels), var_name="measure", value_name="members")
-    people["measure"] = people["measure"].map(labels)
-    trend = alt.Chart(people).mark_line(point=True).encode(
-        x=alt.X("cycle:N", title="Program year", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("members:Q", title="Members", axis=alt.Axis(**WHOLE)),
-        color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=list(labels.values()), range=[BLUE, ORANGE, GREEN, PURPLE])),
-        tooltip=[alt.Tooltip("cycle:N", title="Year"), alt.Tooltip("measure:N", title="Count"),
-                 alt.Tooltip("members:Q", title="Members")],
-    ).properties(title="Members per program year", height=300)
-    depth_labels = {"skills_with_experts": "With an expert", "skills_3plus": "With 3+ experts",
-                    "thin_skills": "Thin (0 or 1)"}
-    depth = years.melt(id_vars="cycle", value_vars=list(depth_labels), var_name="measure", value_name="skills")
-    depth["measure"] = depth["measure"].map(depth_labels)
-    depth_chart = alt.Chart(depth).mark_line(point=True).encode(
-        x=alt.X("cycle:N", title="Program year", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("skills:Q", title="Taxonomy skills", axis=alt.Axis(**WHOLE)),
-        color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=list(depth_labels.values()), range=[BLUE, GREEN, ORANGE])),
-        tooltip=[alt.Tooltip("cycle:N", title="Year"), alt.Tooltip("measure:N", title="Count"),
-                 alt.Tooltip("skills:Q", title="Skills")],
-    ).properties(title="Depth of skills per program year", height=300)
+    trend = year_lines(years, {"respondents": "Answered", "published": "Published", "new_members": "New",
+                               "lapsed": "Lapsed"}, "Members", "Members per program year",
+                       [BLUE, ORANGE, GREEN, PURPLE])
+    depth_chart = year_lines(years, {"skills_with_experts": "With an expert", "skills_3plus": "With 3+ experts",
+                                     "thin_skills": "Thin (0 or 1)"}, "Taxonomy skills",
+                             "Depth of skills per program year", [BLUE, GREEN, ORANGE])
     one, two = st.columns(2)
     with one:
         st.altair_chart(trend, width="stretch")

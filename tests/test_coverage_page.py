@@ -1,15 +1,13 @@
 """AppTest tests of the Coverage page: charts, filters by key, login for visitors, empty and unpublished years."""
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 import streamlit as st
 
 from lib import auth, db, directory, imports
 from tests.apptest_support import app, open_page, texts
 from tests.conftest import PASSWORD
+from tests.test_coverage import export
 
 PAGE = "pages/coverage.py"
 
@@ -20,15 +18,6 @@ def _router(demo_conn):
     demo_conn.close()  # the app opens the file itself
     st.cache_resource.clear()  # the cached connection belongs to the previous test's database
     st.cache_data.clear()
-
-
-def export(header: list[str], rows: list[list[str]]) -> bytes:
-    """A Google Sheet CSV download with these rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
 
 
 SURVEY_HEADER = ["Timestamp", "Email Address", "Name", "Institution", "Job title",

@@ -148,9 +148,10 @@ with right:
     st.markdown(f"**ALI Annual Skills Directory {cycle}**: every published member, as a file to share or print.")
     buttons = st.columns(len(publication.FORMATS))
     for column, (fmt, (label, mime)) in zip(buttons, publication.FORMATS.items()):
-        column.download_button(label, lambda fmt=fmt: publication.directory_file(cache.cursor(), cycle, fmt),
+        # Short labels: four buttons share a third of the page; the help says what each file is.
+        column.download_button(fmt.upper(), lambda fmt=fmt: publication.directory_file(cache.cursor(), cycle, fmt),
                                file_name=publication.file_name(cycle, fmt), mime=mime, key=f"publish_{fmt}",
-                               icon=":material/description:", width="stretch")
+                               icon=":material/description:", width="stretch", help=label)
 
 if who.is_committee:
     held = directory.held(conn, cycle)

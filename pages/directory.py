@@ -147,11 +147,11 @@ left.download_button("These results (CSV)", results_csv, file_name=f"ali-skills-
 with right:
     st.markdown(f"**ALI Annual Skills Directory {cycle}**: every published member, as a file to share or print.")
     buttons = st.columns(len(publication.FORMATS))
-    for column, (fmt, (label, mime)) in zip(buttons, publication.FORMATS.items()):
-        # Short labels: four buttons share a third of the page; the help says what each file is.
+    for column, (fmt, (_, mime)) in zip(buttons, publication.FORMATS.items()):
+        # Short labels: four buttons share two thirds of a row (CSV, XLSX, PDF, HTML; the line above says what).
         column.download_button(fmt.upper(), lambda fmt=fmt: publication.directory_file(cache.cursor(), cycle, fmt),
                                file_name=publication.file_name(cycle, fmt), mime=mime, key=f"publish_{fmt}",
-                               icon=":material/description:", width="stretch", help=label)
+                               icon=":material/description:", width="stretch")
 
 if who.is_committee:
     held = directory.held(conn, cycle)

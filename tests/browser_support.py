@@ -254,11 +254,13 @@ def warm_up(browser, base_url: str, timeout: int = TIMEOUT_MS) -> None:
         context.close()
 
 
-def wait_for_charts(page, timeout: int = TIMEOUT_MS) -> None:
-    """Wait until every Vega chart on the page has drawn its canvas or svg."""
+def wait_for_charts(page, at_least: int = 1, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until the app is idle, at least `at_least` Vega charts exist and every one has drawn."""
     from playwright.sync_api import expect
 
-    charts = page.locator(".vega-embed")
-    expect(charts.first).to_be_visible(timeout=timeout)
-    for chart in charts.all():
+    wait_until_quiet(page, timeout=timeout)
+    # Vega embeds mount one by one after the script run ends, so the count is awaited, not read once.
+    page.wait_for_function("n => document.querySelectorAll('.vega-embed').length >= n",
+                           arg=at_least, polling=50, timeout=timeout)
+    for chart in page.locator(".vega-embed").all():
         expect(chart.locator("canvas, svg").first).to_be_visible(timeout=timeout)

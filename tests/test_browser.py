@@ -248,7 +248,7 @@ def test_admin_login_and_every_page(page, app):
         elif link == "My account":
             expect(page.get_by_text("Change my password")).to_be_visible(timeout=TIMEOUT_MS)
         elif link == "Coverage":
-            support.wait_for_charts(page)
+            support.wait_for_charts(page, at_least=4)
         elif link == "Skills and institutions":
             expect(page.get_by_role("tab").first).to_be_visible(timeout=TIMEOUT_MS)
         else:
@@ -582,8 +582,7 @@ def test_the_directory_is_accessible_to_a_visitor(page, app):
 def test_coverage_shows_the_map_and_charts_and_is_accessible(page, app):
     login(page, app, "member")
     support.click(page, support.sidebar_link(page, "Coverage"), page.get_by_role("heading", name="Coverage", exact=True))
-    support.wait_for_charts(page)
-    assert page.locator(".vega-embed").count() >= 4
+    support.wait_for_charts(page, at_least=4)
     expect(page.get_by_text("Show data").first).to_be_visible()
     shot(page, "coverage")
     assert serious_violations(page) == []

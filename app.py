@@ -22,6 +22,7 @@ def _page(path: str, title: str, icon: str, url_path: str, shown: bool = True) -
 overview = _page("pages/overview.py", "Overview", ":material/dashboard:", "overview", viewer.is_committee)
 directory = _page("pages/directory.py", "Skills Directory", ":material/menu_book:", "directory")
 coverage = _page("pages/coverage.py", "Coverage", ":material/map:", "coverage", viewer.is_committee)
+circles = _page("pages/circles.py", "Circles", ":material/group_work:", "circles", viewer.is_committee)
 importer = _page("pages/imports.py", "Import", ":material/upload_file:", "import", viewer.is_committee)
 taxonomy = _page("pages/skills.py", "Skills and institutions", ":material/category:", "skills", viewer.is_committee)
 users = _page("pages/admin.py", "Users", ":material/manage_accounts:", "admin", viewer.is_admin)
@@ -36,18 +37,18 @@ def home() -> None:
 
 start = st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")
 if viewer.is_committee:
-    sections = {"Programs": [overview, directory, coverage], "Data": [importer, taxonomy]}
+    sections = {"Programs": [overview, directory, coverage, circles], "Data": [importer, taxonomy]}
     if viewer.is_admin:
         sections["Administration"] = [users]
     sections["You"] = [account]
     sections[""] = [start] + ([] if viewer.is_admin else [users])
 else:
-    sections = {"": [directory, account, start, overview, coverage, importer, taxonomy, users]}
+    sections = {"": [directory, account, start, overview, coverage, circles, importer, taxonomy, users]}
 
 # The navigation is drawn by ui.session.sidebar from the same sections, so Streamlit's own menu stays hidden,
 # and with it the list of page files it would show for a pages/ folder on a freshly started server.
 navigation = st.navigation(sections, position="hidden")
-by_url = {page.url_path: page for page in (overview, directory, coverage, importer, taxonomy, users, account)}
+by_url = {page.url_path: page for page in (overview, directory, coverage, circles, importer, taxonomy, users, account)}
 session.land_after_login(by_url)
 st.logo("data/brand/logo.svg", size="large")
 session.sidebar(viewer, sections)

@@ -104,7 +104,29 @@ def _parser() -> argparse.ArgumentParser:
     find.add_argument("--all", action="store_true",
                       help="the committee's view: also members not published, held for review or lapsed")
     find.add_argument("--json", action="store_true", help="print a JSON list, best first")
+    _circles_parser(sub)
+    _applications_parser(sub)
+    _grouping_parser(sub)
     return parser
+
+
+def _circles_parser(sub) -> None:
+    """Register `circles form|list|export` (choices spelled out: the circles package loads only when run)."""
+    circles = sub.add_parser("circles", help="Peer Mentorship Circles: propose, list, export")
+    circles_sub = circles.add_subparsers(dest="circles_command", required=True)
+    form = circles_sub.add_parser("form", help="form the cycle's eligible applicants into circles; save a draft")
+    form.add_argument("--cycle", required=True, help="program year, e.g. 2025-26")
+    form.add_argument("--seconds", type=float, default=5.0, help="search time limit (default 5)")
+    form.add_argument("--seed", type=int, default=0, help="same seed, same circles (default 0)")
+    form.add_argument("--name", help="draft name (default: Proposal N)")
+    form.add_argument("--json", action="store_true", help="print the circles as a JSON list")
+    listing = circles_sub.add_parser("list", help="the cycle's drafts and its final circles")
+    listing.add_argument("--cycle", required=True)
+    listing.add_argument("--json", action="store_true", help="print one JSON object")
+    export = circles_sub.add_parser("export", help="the final circles as a roster (CSV, XLSX) or calendar (.ics)")
+    export.add_argument("--cycle", required=True)
+    export.add_argument("--format", required=True, choices=("csv", "xlsx", "ics"))
+    export.add_argument("--out", required=True, type=Path)
 
 
 def _read_password(prompt: str) -> str:
@@ -139,6 +161,10 @@ def _print_import(result, as_json: bool) -> None:
           f"repeat submissions {result.repeats}, new people {result.new_people}")
     if result.batch_id:
         print(f"  batch {result.batch_id} (undo: python -m lib imports undo {result.batch_id})")
+    for header, target in result.guessed.items():
+        print(f"  guessed from its answers: '{header}' -> {target} (override with --map \"{header}=FIELD\")")
+    if result.unmapped:
+        print("  not imported (no field chosen): " + "; ".join(f"'{h}'" for h in result.unmapped))
     for warning in result.warnings[:20]:
         print(f"  warning: {warning}")
     if len(result.warnings) > 20:
@@ -148,6 +174,8 @@ def _print_import(result, as_json: bool) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; return the process exit code (2 when refused)."""
     args = _parser().parse_args(argv)
+    if args.command == "grouping":  # needs no database, so it also runs while the dashboard holds the file
+        return _grouping(args)
     db.private_files()
     try:
         conn = db.connect()
@@ -222,6 +250,13 @@ def _run(conn, args) -> int:
         return _institutions_command(conn, args)
     if args.command == "search":
         return _search(conn, args)
+    if args.command == "circles":
+        from .circles import commands as circles_commands
+        return circles_commands.run(conn, args)
+    if args.command in ("applications", "cycles"):
+        return _applications_command(conn, args)
+    if args.command == "grouping":
+        return _grouping(args)
     raise AssertionError(args.command)
 
 
@@ -340,4 +375,105 @@ def _institutions_command(conn, args) -> int:
     relinked = institutions.accept_alias(conn, args.name, target.id, actor="cli")
     print(f"'{args.name}' is now an alias of {target.name}: {relinked.responses} survey answer(s), "
           f"{relinked.applications} application(s) and {relinked.people} person record(s) re-linked")
+    return 0
+
+
+def _applications_parser(sub) -> None:
+    """Register `applications list|override` and `cycles deadline`."""
+    apps = sub.add_parser("applications", help="Peer Mentorship Circle applicants: eligibility and overrides")
+    apps_sub = apps.add_subparsers(dest="applications_command", required=True)
+    apps_list = apps_sub.add_parser("list", help="each applicant with eligibility and the reason when not eligible")
+    apps_list.add_argument("--cycle", required=True, help="program year, e.g. 2025-26")
+    apps_list.add_argument("--json", action="store_true", help="print a JSON list")
+    apps_override = apps_sub.add_parser("override", help="record or clear the committee's eligibility decision")
+    apps_override.add_argument("--cycle", required=True, help="program year, e.g. 2025-26")
+    apps_override.add_argument("email", help="the applicant's email")
+    apps_override.add_argument("--eligible", required=True, choices=("yes", "no", "clear"))
+    apps_override.add_argument("--reason", required=True, help="why (kept with the decision)")
+    cycles_p = sub.add_parser("cycles", help="program years: application deadline")
+    cycles_sub = cycles_p.add_subparsers(dest="cycles_command", required=True)
+    deadline = cycles_sub.add_parser("deadline", help="set a program year's application deadline (inclusive)")
+    deadline.add_argument("cycle", help="program year, e.g. 2025-26")
+    deadline.add_argument("date", help="YYYY-MM-DD")
+
+
+def _applications_command(conn, args) -> int:
+    """Run `applications list|override` or `cycles deadline`."""
+    from datetime import date
+
+    from . import applications, cycles
+    if args.command == "cycles":
+        try:
+            when = date.fromisoformat(args.date)
+        except ValueError:
+            raise ValueError(f"'{args.date}' is not a date; write it like 2025-10-01") from None
+        before = cycles.set_deadline(conn, args.cycle, when, actor="cli")
+        print(f"Application deadline of {args.cycle}: {cycles.day_label(when)} (was {cycles.day_label(before)}); "
+              "applications submitted that day are on time")
+        return 0
+    if args.applications_command == "override":
+        person_id = applications.person_by_email(conn, args.cycle, args.email)
+        eligible = {"yes": True, "no": False, "clear": None}[args.eligible]
+        applications.override(conn, args.cycle, person_id, eligible, args.reason, actor="cli")
+        verdict = {"yes": "eligible", "no": "not eligible", "clear": "decided by the rule again"}[args.eligible]
+        print(f"{args.email.strip().lower()} in {args.cycle}: {verdict} ({args.reason.strip()})")
+        return 0
+    frame = applications.applicants(conn, args.cycle)
+    rows = frame.to_dict("records")
+    if args.json:
+        print(json.dumps([{
+            "person_id": int(r["person_id"]), "name": r["name"], "email": r["email"], "institution": r["institution"],
+            "eligible": bool(r["eligible"]), "rule_eligible": bool(r["rule_eligible"]), "reasons": r["reasons"],
+            "override_reason": r["override_reason"], "submitted_at": r["submitted_at"].isoformat(),
+            "interests": r["interests"], "availability": r["availability"], "format": r["format"],
+            "career_stage": r["career_stage"]} for r in rows], ensure_ascii=False))
+        return 0
+    print(f"{len(rows)} applicant(s) in {args.cycle}. {applications.summary(applications.counts(conn, args.cycle))}")
+    for r in rows:
+        verdict = "eligible" if r["eligible"] else "not eligible"
+        why = "; ".join(r["reasons"])
+        if r["override"] is not None:
+            why = f"committee: {r['override_reason']}" + (f" (rule: {why})" if why else "")
+        print(f"  {r['name']} <{r['email']}>, {r['institution'] or 'no institution'}: {verdict}"
+              + (f" - {why}" if why else ""))
+    return 0
+
+
+def _grouping_parser(sub) -> None:
+    """Register `grouping mdgp FILE` (the grouping engine on a maximally diverse grouping problem instance)."""
+    grouping = sub.add_parser("grouping", help="the grouping engine behind the circles, on outside benchmarks")
+    grouping_sub = grouping.add_subparsers(dest="grouping_command", required=True)
+    mdgp = grouping_sub.add_parser("mdgp", help="solve a maximally diverse grouping problem instance (MDGPLIB format)")
+    mdgp.add_argument("file", type=Path)
+    mdgp.add_argument("--seconds", type=float, default=10.0, help="time limit (default 10)")
+    mdgp.add_argument("--seed", type=int, default=0, help="same seed, same search (default 0)")
+    mdgp.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _grouping(args) -> int:
+    """Run `grouping mdgp`: read the instance, solve, print the groups (exit 2 on a missing or malformed file)."""
+    from . import grouping
+    try:
+        problem, name = grouping.read_mdgp(args.file)
+        solution = grouping.solve(problem, seconds=args.seconds, seed=args.seed)
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"instance": name, "objective": solution.objective, "groups": solution.groups,
+                          "seconds": round(solution.seconds, 3), "optimal": solution.optimal, "gap": solution.gap,
+                          "method": solution.method}))
+        return 0
+    print(f"instance: {name} ({len(problem.scores)} elements, {len(problem.sizes)} groups)")
+    print(f"objective: {solution.objective:.2f}")
+    print(f"method: {solution.method}")
+    print(f"optimal: {'yes (proven)' if solution.optimal else 'not proven'}")
+    print("gap: " + ("unknown (no bound)" if solution.gap is None
+                     else f"{solution.gap:.2%} (bound {solution.bound:.2f})"))
+    print(f"seconds: {solution.seconds:.2f}")
+    for g, members in enumerate(solution.groups):
+        print(f"group {g} ({len(members)}): " + " ".join(map(str, members)))
     return 0

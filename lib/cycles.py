@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from .db import first
+from .db import audit, first, writing
 from .settings import get_settings
 
 _CYCLE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -64,3 +64,34 @@ def current(conn: duckdb.DuckDBPyConnection) -> str | None:
         return row[0]
     names = all_cycles(conn)
     return names[-1] if names else None
+
+
+def day_label(day: date | datetime, year: bool = True) -> str:
+    """Write a day the way the committee reads it: 'Oct 1, 2025' (or 'Oct 1')."""
+    return f"{day:%b} {day.day}" + (f", {day.year}" if year else "")
+
+
+def application_deadline(conn: duckdb.DuckDBPyConnection, name: str) -> date:
+    """Return the application deadline stored for a cycle; ValueError when the database has no such cycle."""
+    parse(name)
+    row = first(conn.execute("SELECT application_deadline FROM cycles WHERE name = ?", [name]).fetchall())
+    if row is None:
+        known = ", ".join(all_cycles(conn)) or "none yet"
+        raise ValueError(f"No program year {name} in the database (known: {known})")
+    return row[0]
+
+
+def set_deadline(conn: duckdb.DuckDBPyConnection, cycle: str, date: date, actor: str) -> date:
+    """Change a cycle's application deadline (applications submitted on that day are on time); return the old one."""
+    # The parameter shadows the date class, named so to read as the command reads: set_deadline(conn, cycle, date).
+    when = date.date() if isinstance(date, datetime) else date
+    with writing(conn, f"the {cycle} deadline"):
+        before = application_deadline(conn, cycle)
+        row = first(conn.execute("SELECT starts_on, ends_on FROM cycles WHERE name = ?", [cycle]).fetchall())
+        # Responses belong to a cycle by their date (September to August): a deadline outside it fits no one.
+        if not row[0] <= when <= row[1]:
+            raise ValueError(f"The {cycle} deadline must fall within the program year ({day_label(row[0])} to "
+                             f"{day_label(row[1])}), not {day_label(when)}")
+        conn.execute("UPDATE cycles SET application_deadline = ? WHERE name = ?", [when, cycle])
+        audit(conn, actor, "cycle.deadline", "cycle", cycle, {"before": before, "after": when})
+    return before

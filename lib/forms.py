@@ -62,6 +62,18 @@ _TIMESTAMP = Field("timestamp", "Timestamp", True, r"^timestamp$|submitted|submi
 _EMAIL = Field("email", "Email address", True, r"^(e ?mail|email address|your email|e ?mail address)\b|^(your )?e ?mail")
 _NAME = Field("name", "Name", True, r"^(full |your |first and last |preferred )?name\b|your name|full name")
 
+# What applicants want to talk about is the main input for grouping, and every year's form words it anew:
+# topics to discuss, areas to grow in or develop, what they hope to gain, areas of interest, goals to check.
+# A header that asks why, or for anything else, or in their own words, is free text (goals or comments).
+_INTERESTS = (
+    r"^(?!why\b)(?!.*\b(anything else|tell us more|in your own words|describe|explain)\b)(?=.*("
+    r"hop(e|ing) to (gain|get|learn)|get out of|\binterest|\btopics?\b|\bsubjects?\b|\bthemes?\b|discuss"
+    r"|talk (about|through)|\bareas?\b.*\b(grow|growth|develop|improve|strengthen|focus|work on|explore|learn)"
+    r"|(like|want|hope|wish|need|plan) to (grow|develop|improve|strengthen|build|learn|explore|focus|work on|cover)"
+    r"|focus (on|areas?)|(check|select|mark|choose|tick) all.*goal|goals?\b.*(check|select|mark|choose|tick) all))")
+_GOALS = (r"tell us more|goal|in your own words|^why\b|motivat|what brings you|hope to (achieve|accomplish)"
+          r"|describe.*\b(hope|want|expect|interest)")
+
 # Fields are tried in this order; the first field whose pattern matches an unclaimed header claims it.
 # The order matters where headers share words ("may we publish ... Skills Directory" is consent, not skills).
 FIELDS: dict[str, tuple[Field, ...]] = {
@@ -80,11 +92,12 @@ FIELDS: dict[str, tuple[Field, ...]] = {
     "applications": (
         _TIMESTAMP, _EMAIL,
         Field("agreement", "Agreement to the expectations", True, r"agree|expectations|code of conduct"),
-        Field("interests", "Interests and goals (checkboxes)", False, r"hope to gain|interest|check all.*goal|goals.*check"),
-        Field("goals", "Goals (free text)", False, r"tell us more|goal"),
+        Field("interests", "Interests and goals (checkboxes)", False, _INTERESTS),
+        Field("goals", "Goals (free text)", False, _GOALS),
         Field("format", "Preferred format", False, r"format|virtual|in person"),
         Field("availability", "Availability", False, r"availab|when are you|days and times"),
-        Field("career_stage", "Career stage", True, r"how long|career stage|years|experience"),
+        Field("career_stage", "Career stage", True,
+              r"how long|career stage|stage of your career|where are you in your career|years|experience"),
         Field("comments", "Comments", False, r"comment|question|anything else"),
         _NAME,
         Field("institution", "Institution", True, r"institution|library|college|university|employer|organi[sz]ation"),
@@ -198,9 +211,13 @@ def missing_required(kind: str, mapping: dict[str, str]) -> list[Field]:
     return missing
 
 
-def guess_kind(headers: list[str]) -> str | None:
-    """Name the form a header row most resembles even when a required field is missing (None below 3 fields)."""
-    complete = detect_kind(headers)
+def guess_kind(headers: list[str], extra=None) -> str | None:
+    """Name the form a header row most resembles even when a required field is missing (None below 3 fields).
+
+    `extra(kind, mapping)` may add fields the headers did not show (lib.imports reads the answers); they
+    complete a kind and count half as much as a header in telling kinds apart.
+    """
+    complete = detect_kind(headers, extra)
     if complete:
         return complete
     scores = {kind: len(propose_mapping(kind, headers)) for kind in KINDS}
@@ -208,15 +225,17 @@ def guess_kind(headers: list[str]) -> str | None:
     return best if scores[best] >= 3 else None
 
 
-def detect_kind(headers: list[str]) -> str | None:
+def detect_kind(headers: list[str], extra=None) -> str | None:
     """Guess which form an export comes from by how completely its headers fill each kind's fields."""
     best, best_score = None, 0.0
     for kind in KINDS:
         mapping = propose_mapping(kind, headers)
-        if missing_required(kind, mapping):
+        added = extra(kind, mapping) if extra else {}
+        if missing_required(kind, {**mapping, **added}):
             continue
         # Prefer the kind that explains most headers, then the one with more fields of its own.
-        score = len(mapping) / max(len(headers), 1) + len(mapping) / (10 * len(FIELDS[kind]) + 10)
+        explained = len(mapping) + 0.5 * len(added)
+        score = explained / max(len(headers), 1) + explained / (10 * len(FIELDS[kind]) + 10)
         if kind == "rosters" and any(month_of(h) for h in headers):
             continue
         if score > best_score:

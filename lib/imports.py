@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import duckdb
 
-from . import cycles, forms
+from . import cycles, forms, guesses
 from .answers import parse_career_stage, split_checkboxes
 from .db import audit, first, scalar, transaction
 from .settings import get_settings
@@ -24,8 +24,8 @@ from .validation import MAX_LISTED, ImportResult, Problem, Staging
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ImportRefused", "ImportResult", "Problem", "import_bytes", "import_file", "inspect", "undo_batch",
-           "list_batches", "remembered_mapping", "parse_career_stage", "split_checkboxes"]
+__all__ = ["ImportRefused", "ImportResult", "Problem", "import_bytes", "import_file", "inspect", "not_imported",
+           "undo_batch", "list_batches", "remembered_mapping", "parse_career_stage", "split_checkboxes"]
 
 
 @dataclass
@@ -37,6 +37,17 @@ class Inspection:
     kind: str | None
     mapping: dict[str, str]
     mapping_source: str
+    guessed: dict[str, str] = field(default_factory=dict)  # header -> field read from its answers, not its header
+
+    @property
+    def unmapped(self) -> list[str]:
+        """The columns no field is mapped to (they would not be imported), in file order."""
+        return not_imported(self.sheet.headers, self.mapping)
+
+
+def not_imported(headers: list[str], mapping: dict[str, str]) -> list[str]:
+    """Return the headers a mapping leaves out, in file order."""
+    return [header for header in headers if not mapping.get(header)]
 
 
 # ---------------------------------------------------------------- fingerprints and mapping memory
@@ -77,9 +88,14 @@ def inspect(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, sheet:
     remembered = remembered_mapping(conn, table.headers)
     if remembered and (kind is None or remembered[0] == kind):
         return Inspection(table, file_hash(data), remembered[0], remembered[1], "remembered")
-    kind = kind or forms.guess_kind(table.headers)
+    # A remembered mapping was confirmed by a person, columns it ignores included; a fresh one is not, so
+    # columns its headers left out are read for what their answers look like (which may also tell the kind).
+    shapes: dict[str, str | None] = {}
+    kind = kind or forms.guess_kind(table.headers, guesses.from_answers(table, shapes))
     mapping = forms.propose_mapping(kind, table.headers) if kind else {}
-    return Inspection(table, file_hash(data), kind, mapping, "proposed")
+    guessed = guesses.propose(kind, table, mapping, shapes) if kind else {}
+    mapping.update(guessed)
+    return Inspection(table, file_hash(data), kind, mapping, "proposed", guessed)
 
 
 # ---------------------------------------------------------------- the import
@@ -115,14 +131,17 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
     kind = found.kind
     final_mapping = _merge_mapping(kind, table.headers, found.mapping, mapping or {}, file_name)
     missing = forms.missing_required(kind, final_mapping)
+    unmapped = not_imported(table.headers, final_mapping)
     if missing:
         names = "; ".join(f"'{spec.label}' (field {spec.name})" for spec in missing)
+        left = f" Columns not imported: {'; '.join(repr(h) for h in unmapped)}." if unmapped else ""
         raise ImportRefused(
-            f"{file_name}: no column found for required field(s) {names}. Map a column to it, "
+            f"{file_name}: no column found for required field(s) {names}.{left} Map a column to it, "
             f"e.g. --map \"Header text={missing[0].name}\".")
     result = ImportResult(file_name=file_name, file_hash=found.file_hash, kind=kind, cycle=cycle,
                           mapping=final_mapping, rows=table.rows, dry_run=dry_run,
-                          mapping_source="given" if mapping else found.mapping_source)
+                          mapping_source="given" if mapping else found.mapping_source, unmapped=unmapped,
+                          guessed={h: f for h, f in found.guessed.items() if final_mapping.get(h) == f})
     result.warnings += [Problem(None, None, None, note) for note in table.notes]
     if kind in ("attendance", "rosters") and not cycle:
         raise ImportRefused(f"{forms.KIND_LABELS[kind]} have no timestamps: choose the program year "
@@ -269,14 +288,14 @@ def _write_skills(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:
 
 
 def _write_applications(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:
-    """Insert applications."""
+    """Insert applications (eligibility is computed when read, by lib.applications)."""
     conn.execute("""
         INSERT INTO applications (person_id, cycle, batch_id, submitted_at, name, institution_id, institution_raw,
-            job_title, career_stage, months_in_profession, is_student, eligible, late, interests, goals, format,
-            availability, agreement, comments)
+            job_title, career_stage, months_in_profession, is_student, interests, goals, format, availability,
+            agreement, comments)
         SELECT p.id, i.cycle, ?, i.submitted_at, i.name, i.institution_id, i.institution_raw, i.job_title,
-               i.career_stage, i.months, i.student, i.eligible, i.late, i.interests, i.goals, i.format,
-               i.availability, i.agreement, i.comments
+               i.career_stage, i.months, i.student, i.interests, i.goals, i.format, i.availability, i.agreement,
+               i.comments
         FROM incoming i JOIN people p ON p.email = i.email
         WHERE NOT EXISTS (SELECT 1 FROM applications a WHERE a.person_id = p.id AND a.cycle = i.cycle
                           AND a.submitted_at = i.submitted_at)""", [batch_id])

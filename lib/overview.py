@@ -4,8 +4,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import coverage, cycles, directory, outcomes
-from .db import first, scalar
+from . import applications, coverage, cycles, directory, outcomes
+from .db import scalar
 
 
 def headline(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict:
@@ -13,11 +13,7 @@ def headline(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict:
     members = directory.counts(conn, cycle)
     cover = directory.coverage(conn, cycle)
     depth = coverage.summary(conn, cycle)
-    apps = first(conn.execute("""
-        WITH latest AS (SELECT * FROM applications WHERE cycle = ?
-            QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY submitted_at DESC, id DESC) = 1)
-        SELECT count(*), count(*) FILTER (WHERE eligible AND NOT late), count(*) FILTER (WHERE late)
-        FROM latest""", [cycle]).fetchall())
+    apps = applications.counts(conn, cycle)
     circles = scalar(conn, """SELECT count(*) FROM circles c JOIN circle_drafts d ON d.id = c.draft_id
                               WHERE d.cycle = ? AND d.status = 'final'""", [cycle])
     participants = scalar(conn, """SELECT count(DISTINCT m.person_id) FROM circle_members m
@@ -34,9 +30,9 @@ def headline(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict:
         "skills_in_taxonomy": depth["skills"],
         "institutions_covered": cover["institutions"],
         "counties_covered": cover["counties"],
-        "applicants": apps[0],
-        "eligible_on_time": apps[1],
-        "late": apps[2],
+        "applicants": apps["applicants"],
+        "eligible": apps["eligible"],
+        "eligibility": apps,  # the not eligible by reason and the overrides; the parts add up to applicants
         "circles": circles,
         "participants": participants,
         "attendance": outcomes.attendance_rate(conn, cycle),

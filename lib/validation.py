@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from . import cycles, forms, institutions, skills
+from . import forms, institutions, skills
 from .answers import (EMAIL_RE, TIME_ZONE_SUFFIX, YES, availability_slot, checkbox_separator, is_availability,
                       is_yes, parse_career_stage, parse_years, plausible_years, split_checkboxes, timestamp_formats)
 from .db import scalar
-from .settings import get_settings
 from .sheets import Sheet
 
 if TYPE_CHECKING:
@@ -63,6 +62,8 @@ class ImportResult:
     batch_id: int | None = None
     dry_run: bool = False
     cycles: list[str] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)      # headers not imported, in file order
+    guessed: dict[str, str] = field(default_factory=dict)  # header -> field read from its answers, not its header
 
     @property
     def ok(self) -> bool:
@@ -445,8 +446,6 @@ def _prepare_applications(stage: Staging, frame: pd.DataFrame) -> pd.DataFrame:
             "email": values["email"], "name": values["name"], "institution_raw": values["institution_text"],
             "institution_id": values["institution_id"], "job_title": _clean(values.get("f_job_title")),
             "career_stage": stage_raw, "months": months, "student": student,
-            "eligible": student or (months is not None and months <= get_settings().eligible_months),
-            "late": values["submitted_at"].date() > cycles.deadline(values["cycle"]),
             "interests": interests + other_interests, "goals": _clean(values.get("f_goals")),
             "format": ("in person" if "person" in fmt else "virtual" if "virtual" in fmt or "online" in fmt
                        else "either" if fmt else None),
@@ -455,8 +454,8 @@ def _prepare_applications(stage: Staging, frame: pd.DataFrame) -> pd.DataFrame:
         })
     return pd.DataFrame(records, columns=[
         "row", "submitted_at", "cycle", "email", "name", "institution_raw", "institution_id", "job_title",
-        "career_stage", "months", "student", "eligible", "late", "interests", "goals", "format", "availability",
-        "agreement", "comments"]).astype({"months": "Int64", "institution_id": "Int64"})
+        "career_stage", "months", "student", "interests", "goals", "format", "availability", "agreement",
+        "comments"]).astype({"months": "Int64", "institution_id": "Int64"})
 
 
 def _clean(value: object) -> str | None:

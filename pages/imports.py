@@ -18,6 +18,7 @@ conn = cache.cursor()
 AUTO_KIND = "Detect from the headers"
 FROM_TIMESTAMPS = "From each row's timestamp"
 IGNORE = "(ignore this column)"
+GUESSED = "guessed from its answers"
 
 upload = st.file_uploader("Google Forms export", type=["csv", "xlsx"], key="import_file",
                           help="In Google Forms: Responses → Download responses (.csv); or the linked Sheet saved "
@@ -135,17 +136,31 @@ labels = {spec.name: spec.label + (" *" if spec.required else "") for spec in fo
 if found.kind == "attendance":
     labels.update({f"month:{m}": f"Meeting: {m}" for m in forms.MONTHS})
 by_label = {label: name for name, label in labels.items()}
+proposed_from = "remembered" if found.mapping_source == "remembered" else "its header"
 editor = pd.DataFrame({
     "Column in the file": table.headers,
     "Example": [", ".join(table.sample(h, 2))[:80] for h in table.headers],
     "Field": [labels.get(found.mapping.get(h, ""), IGNORE) for h in table.headers],
+    "Proposed from": [GUESSED if h in found.guessed else proposed_from if found.mapping.get(h) else "—"
+                      for h in table.headers],
 })
 edited = st.data_editor(
     editor, hide_index=True, width="stretch", key=f"import_mapping_{found.file_hash[:12]}_{found.kind}",
-    disabled=["Column in the file", "Example"],
+    disabled=["Column in the file", "Example", "Proposed from"],
     column_config={"Field": st.column_config.SelectboxColumn("Field", options=[IGNORE, *labels.values()],
                                                               required=True)})
 mapping = {row["Column in the file"]: by_label.get(row["Field"], "") for _, row in edited.iterrows()}
+guessed = {h: f for h, f in found.guessed.items() if mapping.get(h) == f}
+if guessed:
+    st.info("Guessed from its answers, since no field matched the header: "
+            + "; ".join(f"**{escape(h)}** → {forms.field(found.kind, f).label}" for h, f in guessed.items())
+            + ". Check each one, and change it in the table above if it is wrong.", icon=":material/lightbulb:")
+unmapped = imports.not_imported(table.headers, mapping)
+if unmapped:
+    st.info("Not imported: " + "; ".join(f"**{escape(h)}**" for h in unmapped)
+            + (". Its answers are left out unless you choose a field for it" if len(unmapped) == 1
+               else ". Their answers are left out unless you choose a field for them") + " in the table above.",
+            icon=":material/visibility_off:")
 missing = forms.missing_required(found.kind, {h: f for h, f in mapping.items() if f})
 if missing:
     st.error("Required field(s) not mapped: " + ", ".join(f"**{spec.label}**" for spec in missing)

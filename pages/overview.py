@@ -3,6 +3,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib import applications
 from lib.outcomes import SHORT_LABELS as outcome_questions
 from ui import cache, session
 
@@ -59,7 +60,7 @@ metric(d, "Counties", figures["counties_covered"], "counties_covered",
 st.subheader(f"Peer Mentorship Circles {cycle}")
 e, f, g, h = st.columns(4)
 metric(e, "Applicants", figures["applicants"], "applicants",
-       f"Latest application per person. {figures['eligible_on_time']} eligible and on time, {figures['late']} late.")
+       f"Latest application per person. {applications.summary(figures['eligibility'])}")
 metric(f, "Circles", figures["circles"], "circles", f"Final circles; {figures['participants']} participants.")
 rate = figures["attendance"]["rate"]
 metric(g, "Attendance", rate, "attendance_rate",

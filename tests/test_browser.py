@@ -224,12 +224,13 @@ def test_admin_login_and_every_page(page, app):
     expect(page.get_by_role("heading", name=f"Peer Mentorship Circles {CYCLE}")).to_be_visible()
     expect(metric_value(page, "Would participate again")).to_have_text("13 of 14")
     expect(page.get_by_text("Logged in as Casey Chair")).to_be_visible()
-    assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Import", "Skills and institutions", "Users",
-                                "My account"]
+    assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Circles", "Import",
+                                "Skills and institutions", "Users", "My account"]
 
     visits = [
         ("Skills Directory", "ALI Skills Directory", r"/directory$"),
         ("Coverage", "Coverage", r"/coverage$"),
+        ("Circles", "Peer Mentorship Circles", r"/circles$"),
         ("Import", "Import", r"/import$"),
         ("Skills and institutions", "Skills and institutions", r"/skills$"),
         ("Users", "Users", r"/admin$"),
@@ -249,6 +250,8 @@ def test_admin_login_and_every_page(page, app):
             expect(page.get_by_text("Change my password")).to_be_visible(timeout=TIMEOUT_MS)
         elif link == "Coverage":
             support.wait_for_charts(page, at_least=4)
+        elif link == "Circles":
+            expect(page.get_by_text("Override eligibility")).to_be_visible(timeout=TIMEOUT_MS)
         elif link == "Skills and institutions":
             expect(page.get_by_role("tab").first).to_be_visible(timeout=TIMEOUT_MS)
         else:
@@ -594,3 +597,42 @@ def test_the_taxonomy_page_is_accessible(page, app):
                   page.get_by_role("heading", name="Skills and institutions", exact=True))
     shot(page, "skills_and_institutions")
     assert serious_violations(page) == []
+
+
+def test_circles_propose_move_finalise_and_export(page, app, tmp_path):
+    login(page, app, "chair")
+    support.click(page, support.sidebar_link(page, "Circles"),
+                  page.get_by_role("heading", name="Peer Mentorship Circles", exact=True))
+    shot(page, "circles_applicants")
+    assert serious_violations(page) == []
+    support.click(page, page.locator(".st-key-circles_view").get_by_text("Propose", exact=True),
+                  page.get_by_role("button", name="Propose circles"))
+    shot(page, "circles_propose")
+    support.click(page, page.get_by_role("button", name="Propose circles"),
+                  page.get_by_text("Proposal saved as a draft"))
+    expect(page.get_by_role("heading", name="Circle A")).to_be_visible(timeout=TIMEOUT_MS)
+    support.wait_until_quiet(page)
+    shot(page, "circles_draft")
+    assert serious_violations(page) == []
+    # Move the first person of the list into the last circle.
+    for box, presses in (("edit_person", 1), ("edit_target", 2)):
+        page.locator(f".st-key-{box}").get_by_role("combobox").click()
+        for _ in range(presses):
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        support.wait_until_quiet(page)
+    support.click(page, page.locator(".st-key-edit_apply button"), page.get_by_text("Move: saved."))
+    support.wait_until_quiet(page)
+    support.click(page, page.get_by_text("These circles replace the current final circles"),
+                  page.locator(".st-key-finalise button:not([disabled])"))
+    support.click(page, page.locator(".st-key-finalise button"), page.get_by_text("is now final for"))
+    expect(page.get_by_role("heading", name="Welcome emails")).to_be_visible(timeout=TIMEOUT_MS)
+    shot(page, "circles_final")
+    for fmt, check in (("csv", lambda data: data.startswith(b"\xef\xbb\xbfCircle")),
+                       ("xlsx", lambda data: data.startswith(b"PK")),
+                       ("ics", lambda data: data.startswith(b"BEGIN:VCALENDAR"))):
+        with page.expect_download() as download:
+            page.locator(f".st-key-download_{fmt} button").click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        assert path.name == f"ali-circles-{CYCLE}.{fmt}" and check(path.read_bytes()), fmt

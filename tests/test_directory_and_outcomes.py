@@ -94,7 +94,8 @@ def test_the_first_year_is_five_of_five(demo_conn):
 
 def test_headline_and_stats(demo_conn):
     figures = overview.headline(demo_conn, "2025-26")
-    assert figures["circles"] == 3 and figures["applicants"] == 20 and figures["late"] == 1
+    assert figures["circles"] == 3 and figures["applicants"] == 20 and figures["eligible"] == 17
+    assert figures["eligibility"]["not_eligible_by"]["late"] == 1
     assert 0.5 < figures["attendance"]["rate"] < 1
     assert 0 < figures["counties_covered"] <= 92
     stats = overview.stats(demo_conn)

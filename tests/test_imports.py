@@ -138,9 +138,10 @@ def test_career_stage(answer, months, student):
 
 
 def test_applications_flag_eligibility_and_lateness(demo_conn):
-    rows = demo_conn.execute("""SELECT count(*) FILTER (WHERE NOT eligible), count(*) FILTER (WHERE late)
-                                FROM applications WHERE cycle = '2025-26'""").fetchall()[0]
-    assert rows == (2, 1)
+    from lib import applications
+
+    figures = applications.counts(demo_conn, "2025-26")
+    assert (figures["not_eligible"], figures["late"]) == (3, 1)
     slots = demo_conn.execute("SELECT availability FROM applications LIMIT 1").fetchall()[0][0]
     assert slots and all("-" in slot for slot in slots)
 

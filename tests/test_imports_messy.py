@@ -7,7 +7,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from lib import directory, imports, sheets
+from lib import applications, directory, imports, sheets
 
 HEADER_2024 = ["Timestamp", "Email Address", "Your name", "Institution / Library", "Position / job title",
                "Areas of expertise", "Colleagues may contact me for (check all that apply)",
@@ -201,9 +201,10 @@ def test_applications_split_options_that_contain_commas(conn):
                                "Monday morning, Friday afternoon", "I agree"]])
     result = imports.import_bytes(conn, data, "apps.csv")
     assert result.kind == "applications" and result.ok
-    interests, slots, eligible = conn.execute("SELECT interests, availability, eligible FROM applications").fetchall()[0]
+    interests, slots = conn.execute("SELECT interests, availability FROM applications").fetchall()[0]
     assert interests == ["Confidence, belonging and imposter syndrome", "Work-life balance", "Podcast club"]
-    assert slots == ["mon-am", "fri-pm"] and eligible
+    assert slots == ["mon-am", "fri-pm"]
+    assert applications.applicants(conn, "2025-26")["eligible"].tolist() == [True]
 
 
 def test_sheet_reader_reports_ragged_rows():

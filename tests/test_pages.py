@@ -223,3 +223,40 @@ def test_import_page_shows_a_timestamp_that_lost_a_digit_as_a_row_error():
         errors = problems[problems["severity"] == "error"]
         assert list(errors["row"]) == [3] and list(errors["value"]) == ["10/3/025 10:00:00"]
         assert "year is not plausible" in errors["message"].iloc[0]
+
+
+APPLICATIONS_CSV = (
+    "Timestamp,Email Address,Name,Institution,How long have you worked in libraries?,"
+    "Pick what you would like from the program,Favourite colour,I agree to the participant expectations\n"
+    '9/10/2025 9:00:00,p0@example.edu,Pat Zero,Butler University,1-2 years,'
+    '"Work-life balance, Teaching and instruction",blue,I agree\n'
+    '9/11/2025 9:00:00,p1@example.edu,Pat One,Butler University,Less than 1 year,'
+    '"Teaching and instruction, Research and publishing",red,I agree\n'
+    '9/12/2025 9:00:00,p2@example.edu,Pat Two,Purdue University,2-3 years,'
+    '"Research and publishing, Work-life balance",green,I agree\n'
+).encode()
+
+
+def test_import_page_names_the_columns_not_imported_and_those_guessed_from_their_answers():
+    at = open_page(app("member"), "pages/imports.py")
+    at.file_uploader(key="import_file").set_value(("apps.csv", APPLICATIONS_CSV, "text/csv")).run()
+    assert not at.exception
+    infos = [i.value for i in at.info]
+    not_imported = next(v for v in infos if v.startswith("Not imported:"))
+    assert "**Favourite colour**" in not_imported and "Pick what" not in not_imported
+    guessed = next(v for v in infos if v.startswith("Guessed from its answers"))
+    assert "**Pick what you would like from the program** → Interests and goals (checkboxes)" in guessed
+    editor = next(d.value for d in at.dataframe if "Field" in d.value.columns).set_index("Column in the file")
+    assert editor.loc["Pick what you would like from the program", "Proposed from"] == "guessed from its answers"
+    assert editor.loc["Pick what you would like from the program", "Field"] == "Interests and goals (checkboxes)"
+    assert editor.loc["Favourite colour", "Field"] == "(ignore this column)"
+    assert editor.loc["Name", "Proposed from"] == "its header"
+    assert {m.label: m.value for m in at.metric}["Rows read"] == "3"  # the preview follows, before the import
+
+
+def test_overview_applicant_tooltip_adds_up():
+    at = open_page(app("chair"), "pages/overview.py")
+    applicants = next(m for m in at.metric if m.label == "Applicants")
+    assert applicants.value == "20"
+    assert ("17 eligible + 2 with more than 3 years in the profession + 1 late (after the Oct 1 deadline) "
+            "= 20 applicants.") in applicants.proto.help

@@ -123,3 +123,29 @@ def institutions_to_review(version: int) -> list:
     from lib import institutions
 
     return institutions.to_review(cursor())
+
+
+@st.cache_data(show_spinner="Reading the applications", max_entries=16)
+def applicants(cycle: str, version: int) -> pd.DataFrame:
+    """Cached applicants of a cycle with their eligibility and its reasons."""
+    from lib import applications
+
+    return applications.applicants(cursor(), cycle)
+
+
+@st.cache_data(show_spinner="Reading the circles", max_entries=32)
+def circle_draft(draft_id: int, version: int):
+    """Cached draft of circles, scored and explained."""
+    from lib import circles
+
+    return circles.load(cursor(), draft_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def circle_guests(draft_id: int, circle_id: int, version: int) -> list[dict]:
+    """Cached directory members suggested as guests for one circle."""
+    from lib import circles
+
+    draft = circles.load(cursor(), draft_id)
+    circle = next((c for c in draft.circles if c.id == circle_id), None)
+    return circles.suggest(cursor(), circle) if circle else []

@@ -1,0 +1,287 @@
+"""Forming circles from applications: proposals, hand edits with versions, pair rules, finalising and the files."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+
+import pytest
+
+from lib import circles, cli, imports
+from lib.circles import Options
+from lib.db import ConflictError, scalar
+
+CYCLE = "2025-26"
+FAST = dict(seconds=1.0, seed=0)
+
+
+def _eligible_ids(conn, cycle=CYCLE) -> list[int]:
+    return sorted(int(p) for p in circles.eligible(conn, cycle)["person_id"])
+
+
+def _groups(draft) -> list[list[int]]:
+    return [sorted(m["person_id"] for m in c.members) for c in draft.circles]
+
+
+def test_proposal_places_every_eligible_applicant_once_in_circles_of_4_to_6(demo_conn):
+    draft_id = circles.propose(demo_conn, CYCLE, Options(**FAST), "chair")
+    draft = circles.load(demo_conn, draft_id)
+    placed = [p for g in _groups(draft) for p in g]
+    assert sorted(placed) == _eligible_ids(demo_conn)
+    assert all(4 <= len(g) <= 6 for g in _groups(draft))
+    assert draft.status == "draft" and draft.name.startswith("Proposal")
+    assert draft.solver["method"] and draft.solver["seconds"] <= 10
+    for circle in draft.circles:
+        assert 0 < circle.score <= 100
+        assert set(circle.breakdown) <= set(circles.LABELS.values())
+        institutions = [m["institution"] for m in circle.members if m["institution"]]
+        # Different institutions is essential by default and the demo has enough circles for it.
+        assert len(institutions) == len(set(institutions)), circle.warnings
+    assert scalar(demo_conn, "SELECT count(*) FROM audit_log WHERE action = 'circles.propose'") == 1
+
+
+def test_same_seed_same_circles(demo_conn):
+    first = circles.load(demo_conn, circles.propose(demo_conn, CYCLE, Options(**FAST), "chair"))
+    second = circles.load(demo_conn, circles.propose(demo_conn, CYCLE, Options(**FAST), "chair"))
+    assert _groups(first) == _groups(second)
+    assert first.name != second.name
+
+
+def test_seven_applicants_cannot_be_split_unless_one_waits_or_a_circle_of_7_is_allowed(demo_conn):
+    ids = _eligible_ids(demo_conn)
+    waitlist = {p: "test" for p in ids[7:]}
+    blockers = circles.check(demo_conn, CYCLE, Options(waitlist=waitlist, **FAST))
+    assert blockers and blockers[0].stops
+    assert "7" in blockers[0].message
+    assert any("Waitlist one" in c for c in blockers[0].choices)
+    assert any("circle of 7" in c for c in blockers[0].choices)
+    with pytest.raises(circles.NotFormable):
+        circles.propose(demo_conn, CYCLE, Options(waitlist=waitlist, **FAST), "chair")
+    seven = circles.load(demo_conn, circles.propose(demo_conn, CYCLE, Options(waitlist=waitlist, allow_seven=True,
+                                                                            **FAST), "chair"))
+    assert [len(g) for g in _groups(seven)] == [7]
+    assert not any("members: circles have" in w for w in seven.circles[0].warnings)
+    six = circles.load(demo_conn, circles.propose(demo_conn, CYCLE, Options(waitlist={**waitlist, ids[6]: "late"},
+                                                                          **FAST), "chair"))
+    assert [len(g) for g in _groups(six)] == [6]
+    assert [m["person_id"] for m in six.unplaced if m["reason"] == "late"] == [ids[6]]
+
+
+def test_fewer_than_four_is_refused_with_choices(demo_conn):
+    ids = _eligible_ids(demo_conn)
+    blockers = circles.check(demo_conn, CYCLE, Options(waitlist={p: "x" for p in ids[3:]}))
+    assert blockers[0].stops and "Wait for more applications" in blockers[0].choices
+    with pytest.raises(ValueError, match="No program year 2030-31"):
+        circles.check(demo_conn, "2030-31", Options())
+
+
+def test_moves_swaps_and_pins_are_versioned_and_audited(demo_conn):
+    draft_id = circles.propose(demo_conn, CYCLE, Options(**FAST), "chair")
+    draft = circles.load(demo_conn, draft_id)
+    a, b = draft.circles[0], draft.circles[1]
+    pa, pb = a.members[0]["person_id"], b.members[0]["person_id"]
+    circles.swap(demo_conn, draft_id, draft.version, pa, pb, "chair")
+    after = circles.load(demo_conn, draft_id)
+    assert after.circle_of(pa).id == b.id and after.circle_of(pb).id == a.id
+    assert after.version == draft.version + 1 and after.updated_by == "chair"
+    # A second committee member still looking at the first version is refused, with who changed it.
+    with pytest.raises(ConflictError, match="chair changed this draft"):
+        circles.move(demo_conn, draft_id, draft.version, pa, a.id, "member")
+    circles.move(demo_conn, draft_id, after.version, pa, None, "member")
+    moved = circles.load(demo_conn, draft_id)
+    assert moved.circle_of(pa) is None
+    assert [m["person_id"] for m in moved.unplaced] == [pa]
+    assert "taken out" in moved.unplaced[0]["reason"]
+    circles.move(demo_conn, draft_id, moved.version, pa, a.id, "member")
+    back = circles.load(demo_conn, draft_id)
+    assert back.circle_of(pa).id == a.id and not back.unplaced
+    circles.pin(demo_conn, draft_id, back.version, pa, True, "chair")
+    assert circles.load(demo_conn, draft_id).circle_of(pa).members
+    actions = [r[0] for r in demo_conn.execute("SELECT action FROM audit_log WHERE entity_id = ? AND action LIKE 'circles.%' ORDER BY id",
+                                              [str(draft_id)]).fetchall()]
+    assert actions == ["circles.propose", "circles.swap", "circles.move", "circles.move", "circles.pin"]
+
+
+def test_resolve_keeps_pins_and_honours_pair_rules(demo_conn):
+    draft_id = circles.propose(demo_conn, CYCLE, Options(**FAST), "chair")
+    draft = circles.load(demo_conn, draft_id)
+    pinned = {m["person_id"]: c.id for c in draft.circles[:2] for m in c.members[:2]}
+    version = draft.version
+    for person in pinned:
+        circles.pin(demo_conn, draft_id, version, person, True, "chair")
+        version += 1
+    # Two people in one circle now must be apart; two in different circles must be together.
+    c0 = [m["person_id"] for m in draft.circles[0].members if m["person_id"] not in pinned]
+    c1 = [m["person_id"] for m in draft.circles[1].members if m["person_id"] not in pinned]
+    circles.set_pair_rule(demo_conn, CYCLE, "forbidden", c0[0], c0[1], True, "chair")
+    circles.set_pair_rule(demo_conn, CYCLE, "together", c0[0], c1[0], True, "chair")
+    with pytest.raises(ValueError, match="already marked"):
+        circles.set_pair_rule(demo_conn, CYCLE, "forbidden", c0[0], c1[0], True, "chair")
+    stale = circles.load(demo_conn, draft_id)
+    assert any("not to be in one circle" in w for w in stale.circle_of(c0[0]).warnings)
+    circles.resolve(demo_conn, draft_id, version, "chair", seconds=1.0)
+    after = circles.load(demo_conn, draft_id)
+    for person, circle_id in pinned.items():
+        assert after.circle_of(person).id == circle_id
+        assert next(m for m in after.circle_of(person).members if m["person_id"] == person)["pinned"]
+    assert after.circle_of(c0[0]).id != after.circle_of(c0[1]).id
+    assert after.circle_of(c0[0]).id == after.circle_of(c1[0]).id
+    assert sorted(p for g in _groups(after) for p in g) == _eligible_ids(demo_conn)
+
+
+def test_finalise_replaces_the_final_circles_only_when_confirmed(demo_conn):
+    imported = circles.final_draft_id(demo_conn, CYCLE)
+    assert imported is not None  # the demo's roster of 2025-26
+    draft_id = circles.propose(demo_conn, CYCLE, Options(**FAST), "chair")
+    version = circles.load(demo_conn, draft_id).version
+    with pytest.raises(ValueError, match="already has final circles"):
+        circles.finalise(demo_conn, draft_id, version, "chair")
+    assert circles.final_draft_id(demo_conn, CYCLE) == imported
+    circles.finalise(demo_conn, draft_id, version, "chair", replace=True)
+    final = circles.load(demo_conn, draft_id)
+    assert final.status == "final" and final.finalised_by == "chair" and final.finalised_at
+    assert circles.final_draft_id(demo_conn, CYCLE) == draft_id
+    assert circles.load(demo_conn, imported).status == "superseded"
+    with pytest.raises(ValueError, match="replaced by newer final circles"):
+        old = circles.load(demo_conn, imported)
+        circles.move(demo_conn, imported, old.version, old.circles[0].members[0]["person_id"], None, "chair")
+    placed = {p for g in _groups(final) for p in g}
+    statuses = dict(demo_conn.execute("SELECT person_id, status FROM applications WHERE cycle = ? AND status IN "
+                                      "('placed', 'waitlisted')", [CYCLE]).fetchall())
+    assert {p for p, s in statuses.items() if s == "placed"} == placed
+    meetings = demo_conn.execute("""SELECT c.id, count(*), count(*) FILTER (WHERE kind = 'orientation')
+                                    FROM meetings m JOIN circles c ON c.id = m.circle_id WHERE c.draft_id = ?
+                                    GROUP BY 1""", [draft_id]).fetchall()
+    assert len(meetings) == len(final.circles) and all(n == 9 and o == 1 for _, n, o in meetings)
+
+
+def test_rosters_calendar_and_welcome_emails(demo_conn):
+    from icalendar import Calendar
+    from openpyxl import load_workbook
+
+    draft_id = circles.propose(demo_conn, CYCLE, Options(**FAST), "chair")
+    draft = circles.load(demo_conn, draft_id)
+    circles.set_facilitator(demo_conn, draft_id, draft.version, draft.circles[0].id, "chair", "chair")
+    circles.finalise(demo_conn, draft_id, draft.version + 1, "chair", replace=True)
+    rows = list(csv.DictReader(io.StringIO(circles.roster_file(demo_conn, CYCLE, "csv").decode("utf-8-sig"))))
+    assert len(rows) == len(_eligible_ids(demo_conn))
+    assert Counter(r["Circle"] for r in rows) == Counter({c.name: len(c.members) for c in draft.circles})
+    assert {r["Facilitator"] for r in rows if r["Circle"] == draft.circles[0].name} == {"chair"}
+    book = load_workbook(io.BytesIO(circles.roster_file(demo_conn, CYCLE, "xlsx")))
+    assert book.active.max_row == len(rows) + 1 and book.active["A1"].value == "Circle"
+    calendar = Calendar.from_ical(circles.roster_file(demo_conn, CYCLE, "ics"))
+    events = [e for e in calendar.walk("VEVENT")]
+    assert len(events) == 9 * len(draft.circles)
+    starts = sorted(e.decoded("dtstart") for e in events)
+    assert starts[0].month == 10 and starts[0].year == 2025 and starts[-1].month == 5 and starts[-1].year == 2026
+    assert calendar.walk("VTIMEZONE")
+    emails = circles.welcome_emails(demo_conn, CYCLE)
+    assert len(emails) == len(draft.circles)
+    first = emails[0]
+    assert all(m["name"] in first["body"] for m in draft.circles[0].members)
+    assert "stays confidential" in first["body"] and first["mailto"].startswith("mailto:")
+    assert "chair" in first["body"]
+
+
+def test_schedule_is_eight_monthly_meetings_after_an_october_orientation():
+    meetings = circles.schedule("2025-26", "tue-pm")
+    assert [m.month for m in meetings] == ["Oct", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar", "Apr", "May"]
+    assert meetings[0].kind == "orientation" and meetings[0].minutes == 60
+    assert all(m.day.weekday() == 1 and m.starts_at.hour == 14 for m in meetings)
+    assert meetings[0].day < meetings[1].day
+    assert circles.slot_words("wed-eve") == "Wednesday evenings" and circles.slot_words(None) == "to be agreed"
+
+
+def test_guest_experts_come_from_the_published_directory_outside_the_circle(demo_conn):
+    from lib import search
+
+    draft = circles.load(demo_conn, circles.propose(demo_conn, CYCLE, Options(**FAST), "chair"))
+    suggested = [g for c in draft.circles for g in circles.suggest(demo_conn, c)]
+    assert suggested, "the demo's circles want topics the directory covers"
+    published = {r["person_id"] for r in search.search(demo_conn, CYCLE, None, limit=None)[0].to_pylist()}
+    for circle in draft.circles:
+        members = {m["person_id"] for m in circle.members}
+        for guest in circles.suggest(demo_conn, circle):
+            assert guest["person_id"] not in members and guest["person_id"] in published
+            assert guest["skills"] and guest["topics"]
+
+
+def test_compare_two_drafts(demo_conn):
+    a = circles.propose(demo_conn, CYCLE, Options(**FAST), "chair")
+    b = circles.propose(demo_conn, CYCLE, Options(seconds=1.0, seed=7, importance={"interests": "essential"}),
+                        "chair", name="Interests first")
+    summary, people = circles.compare(demo_conn, a, b)
+    assert list(summary["Draft"]) == ["Proposal 2", "Interests first"] or len(summary) == 2
+    assert len(people) == len(_eligible_ids(demo_conn))
+    assert "Same companions" in people.columns
+
+
+def test_copy_and_delete_a_draft(demo_conn):
+    draft_id = circles.propose(demo_conn, CYCLE, Options(**FAST), "chair")
+    copy_id = circles.copy(demo_conn, draft_id, "Try José's idea", "chair")
+    assert _groups(circles.load(demo_conn, copy_id)) == _groups(circles.load(demo_conn, draft_id))
+    with pytest.raises(ValueError, match="already has a draft called"):
+        circles.copy(demo_conn, draft_id, "Try José's idea", "chair")
+    circles.delete(demo_conn, copy_id, circles.load(demo_conn, copy_id).version, "chair")
+    assert copy_id not in set(circles.list_drafts(demo_conn, CYCLE)["id"])
+    with pytest.raises(ValueError, match="cannot be deleted"):
+        final = circles.final_draft_id(demo_conn, CYCLE)
+        circles.delete(demo_conn, final, circles.load(demo_conn, final).version, "chair")
+
+
+def _applications_csv(rows: list[list[str]]) -> bytes:
+    from lib.demo import APPLICATION_HEADERS
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(APPLICATION_HEADERS)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def test_awkward_names_flow_through_circles_and_files(conn):
+    people = [("José Álvarez", "jose@example.edu", "Ball State University"),
+              ("Zoë Nguyen", "zoe@example.edu", "Purdue University"),
+              ("Siobhán O'Brien", "obrien@example.edu", "Indiana University Bloomington"),
+              ("=SUM(A1:A2)", "formula@example.edu", "Butler University"),
+              ("Renée Marquez", "renee@example.edu", "DePauw University")]
+    rows = [["9/15/2025 10:00:00", email, name, inst, "Librarian", "1-2 years", "Teaching and instruction",
+             "Grow", "Virtual", "Tuesday afternoon", "I agree", ""] for name, email, inst in people]
+    imports.import_bytes(conn, _applications_csv(rows), "apps.csv")
+    draft_id = circles.propose(conn, CYCLE, Options(**FAST), "chair")
+    draft = circles.load(conn, draft_id)
+    assert sorted(m["name"] for m in draft.circles[0].members) == sorted(p[0] for p in people)
+    assert draft.circles[0].common_slots == ["tue-pm"]
+    circles.finalise(conn, draft_id, draft.version, "chair")
+    text = circles.roster_file(conn, CYCLE, "csv").decode("utf-8-sig")
+    assert "José Álvarez" in text and "Siobhán O'Brien" in text and "'=SUM(A1:A2)" in text
+    assert "Zoë" in circles.roster_file(conn, CYCLE, "ics").decode()
+    email = circles.welcome_emails(conn, CYCLE)[0]
+    assert "Dear José, Zoë, Siobhán, =SUM(A1:A2) and Renée," in email["body"] or "José" in email["body"]
+
+
+def test_command_line_forms_lists_and_exports(demo_conn, tmp_path, capsys):
+    demo_conn.close()
+    assert cli.main(["circles", "form", "--cycle", CYCLE, "--seconds", "1", "--json"]) == 0
+    formed = json.loads(capsys.readouterr().out)
+    assert all(4 <= len(c["members"]) <= 6 for c in formed)
+    assert set(formed[0]["members"][0]) == {"person_id", "name", "institution"}
+    assert {"score", "warnings"} <= set(formed[0])
+    assert cli.main(["circles", "list", "--cycle", CYCLE, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [d["status"] for d in listed["drafts"]] == ["final", "draft"] and listed["final"]
+    out = tmp_path / "circles.ics"
+    assert cli.main(["circles", "export", "--cycle", CYCLE, "--format", "ics", "--out", str(out)]) == 0
+    assert out.read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert cli.main(["circles", "export", "--cycle", "2030-31", "--format", "csv", "--out", str(out)]) == 2
+    assert "no final circles" in capsys.readouterr().err
+    assert cli.main(["circles", "form", "--cycle", "2030-31"]) == 2
+    assert "No program year 2030-31" in capsys.readouterr().err
+
+
+def test_an_empty_database_has_no_circles(conn):
+    assert circles.list_drafts(conn, CYCLE).empty
+    assert circles.final_draft_id(conn, CYCLE) is None
+    with pytest.raises(ValueError, match="no final circles"):
+        circles.roster_file(conn, CYCLE, "csv")

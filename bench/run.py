@@ -258,6 +258,7 @@ PAGES = [
     ("Overview", "pages/overview.py", "Overview"),
     ("Skills Directory", "pages/directory.py", "ALI Skills Directory"),
     ("Coverage", "pages/coverage.py", "Coverage"),
+    ("Circles", "pages/circles.py", "Peer Mentorship Circles"),
     ("Import", "pages/imports.py", "Import"),
     ("Skills and institutions", "pages/skills.py", "Skills and institutions"),
     ("Users", "pages/admin.py", "Users"),

@@ -210,7 +210,8 @@ def _card(draft, circle, editable: bool) -> None:
         with st.expander("Why this score, and who could help"):
             st.dataframe(pd.DataFrame({"Criterion": list(circle.breakdown), "Pairs fitting (%)": list(
                 circle.breakdown.values())}), hide_index=True, width="stretch")
-            guests = cache.circle_guests(draft.id, circle.id, version)
+            guests = cache.circle_guests(tuple(circles.topics(circle)), tuple(m["person_id"] for m in circle.members),
+                                         version)
             if guests:
                 st.markdown("**From the Skills Directory** (published members whose skills match these topics):")
                 for g in guests:
@@ -323,9 +324,9 @@ def show_drafts() -> None:
         if cols[0].checkbox("Only circles with warnings", key="only_warned"):
             shown = [c for c in shown if c.warnings]
         ranges = list(range(0, len(shown), CARDS_PER_PAGE)) or [0]
-        start = cols[1].selectbox("Circles", ranges, key="cards_page", format_func=lambda i: (
-            f"{shown[i].name} to {shown[min(i + CARDS_PER_PAGE, len(shown)) - 1].name} of {len(shown)}"
-            if shown else "none"))
+        start = cols[1].selectbox("Circles", ranges, key="cards_page", format_func=lambda i, listed=tuple(shown): (
+            f"{listed[i].name} to {listed[min(i + CARDS_PER_PAGE, len(listed)) - 1].name} of {len(listed)}"
+            if listed else "none"))
         shown = shown[start:start + CARDS_PER_PAGE]
     for row_start in range(0, len(shown), 3):
         cols = st.columns(3)

@@ -142,10 +142,8 @@ def circle_draft(draft_id: int, version: int):
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def circle_guests(draft_id: int, circle_id: int, version: int) -> list[dict]:
-    """Cached directory members suggested as guests for one circle."""
-    from lib import circles
+def circle_guests(topics: tuple[str, ...], members: tuple[int, ...], version: int) -> list[dict]:
+    """Cached directory members suggested as guests for a circle's topics (its members left out)."""
+    from lib.circles import guests
 
-    draft = circles.load(cursor(), draft_id)
-    circle = next((c for c in draft.circles if c.id == circle_id), None)
-    return circles.suggest(cursor(), circle) if circle else []
+    return guests.suggest_for(cursor(), list(topics), list(members))

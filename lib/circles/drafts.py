@@ -138,7 +138,8 @@ def load(conn: duckdb.DuckDBPyConnection, draft_id: int) -> Draft:
     everyone = pool(conn, draft.cycle)
     placed_ids = [p for c in circles for p in (c[5] or [])]
     # Members of an imported roster may have no application this cycle; they still show, by name.
-    extra = [p for p in placed_ids if p not in set(everyone["person_id"].tolist())] if len(everyone) else placed_ids
+    applied = set(everyone["person_id"].tolist()) if len(everyone) else set()
+    extra = [p for p in placed_ids if p not in applied]
     frame = pd.concat([everyone, _people_without_application(conn, extra)], ignore_index=True) if extra else everyone
     by_id = {int(r["person_id"]): r for r in frame.to_dict("records")}
     people = People.from_frame(frame) if len(frame) else None

@@ -27,11 +27,16 @@ def suggest(conn: duckdb.DuckDBPyConnection, circle: Circle, limit: int = 3,
     Only what the published directory shows is used (consenting, approved members and their published
     fields), so a suggestion can be passed on to the circle as is.
     """
+    return suggest_for(conn, topics(circle), [m["person_id"] for m in circle.members], limit, directory_cycle)
+
+
+def suggest_for(conn: duckdb.DuckDBPyConnection, wanted: list[str], member_ids: list[int], limit: int = 3,
+                directory_cycle: str | None = None) -> list[dict]:
+    """Published directory members, not among member_ids, whose skills match the wanted topics, best first."""
     directory_cycle = directory_cycle or cycles.current(conn)
-    wanted = topics(circle)
     if not directory_cycle or not wanted:
         return []
-    members = {m["person_id"] for m in circle.members}
+    members = set(member_ids)
     found: dict[int, dict] = {}
     for topic in wanted:
         table, _ = search.search(conn, directory_cycle, topic, limit=10)

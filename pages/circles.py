@@ -141,7 +141,7 @@ def show_propose() -> None:
                 value=circles.DEFAULT_IMPORTANCE[criterion.key],
                 help=f"A pair scores high when {criterion.meaning}. 'Essential' for institutions and availability "
                      "makes it a rule the engine keeps whenever it can.")
-        stage = st.radio("Career stage", list(circles.STAGE_MODES), format_func=circles.STAGE_MODES.get,
+        stage = st.radio("Career stages in a circle", list(circles.STAGE_MODES), format_func=circles.STAGE_MODES.get,
                          horizontal=True, key="stage_mode")
         cols = st.columns(3)
         count = cols[0].number_input("Number of circles (0: let sizes decide)", min_value=0, max_value=50, value=0,

@@ -19,8 +19,8 @@ from ui import session
 from ui.markup import escape
 
 PAGES = {"pages/overview.py": "Overview", "pages/directory.py": "ALI Skills Directory", "pages/imports.py": "Import",
-         "pages/admin.py": "Users", "pages/account.py": "My account"}
-COMMITTEE_ONLY = {"pages/overview.py", "pages/imports.py", "pages/admin.py"}
+         "pages/admin.py": "Users", "pages/account.py": "My account", "pages/circles.py": "Peer Mentorship Circles"}
+COMMITTEE_ONLY = {"pages/overview.py", "pages/imports.py", "pages/admin.py", "pages/circles.py"}
 
 
 @pytest.fixture(autouse=True)

@@ -25,9 +25,6 @@ from .model import Compiled
 NEG = -np.inf
 # Share of the perturbations of problems with size ranges that start with a shift (see TabuSearch.shift).
 SHIFT_RATE = 0.5
-ELITE = 0
-ELITE_RATE = 0.3
-RESTART_WALKS = 0
 
 
 @dataclass
@@ -442,6 +439,7 @@ MIN_DEPTH = 200
 # up to U/2, then starts again from U/20: variable neighbourhood search's shaking.
 STRENGTH_STEP = 20
 STRENGTH_MAX = 2
+STALL_PER_UNIT = 500
 
 
 def tabu_search(c: Compiled, seconds: float, seed: int = 0, iterations: int | None = None,
@@ -464,26 +462,28 @@ def tabu_search(c: Compiled, seconds: float, seed: int = 0, iterations: int | No
     until = np.zeros((U, G), dtype=np.int64)
     tenure = max(1, movable // TENURE_DIVISORS[0])
     depth = max(MIN_DEPTH, DEPTH_PER_UNIT * U)
+    stall = STALL_PER_UNIT * U if STALL_PER_UNIT else None
     k_step = max(2, U // STRENGTH_STEP)
     k_max = max(k_step + 1, U // STRENGTH_MAX)
     strength = k_step
+    # A chain is a sequence of walks, each restarting from the chain's best; a chain that has not improved
+    # for `stall` moves gives way to a new one from a random start (the overall best is kept apart).
+    chain_a, chain_v, chain_since = best_a.copy(), best_v, 0
     walk_v, since, it, stuck = ts.value, 0, 0, 0
-    walk_start_best = best_v
-    walk_a = ts.a.copy()
-    elite = []
-    fails = 0
+    walk_start = chain_v
     while (iterations is None or it < iterations) and (time.perf_counter() < deadline or it == 0):
-        if ts.step(np.where(until > it, NEG, 0.0), best_v):
+        if ts.step(np.where(until > it, NEG, 0.0), chain_v):
             stuck = 0
             for u, left in ts.moved:
                 until[u, left] = it + tenure + int(rng.integers(0, tenure + 2))
             since += 1
+            chain_since += 1
             if ts.value > walk_v + ts.tol:
                 walk_v, since = ts.value, 0
-                walk_a = ts.a.copy()
-                if ts.value > best_v + ts.tol:
-                    best_a, best_v, best_p = ts.a.copy(), ts.value, ts.penalty()
-                    fails = -1
+                if ts.value > chain_v + ts.tol:
+                    chain_a, chain_v, chain_since = ts.a.copy(), ts.value, 0
+                    if ts.value > best_v + ts.tol:
+                        best_a, best_v, best_p = ts.a.copy(), ts.value, ts.penalty()
         else:
             stuck += 1
             if stuck > 2:
@@ -491,26 +491,19 @@ def tabu_search(c: Compiled, seconds: float, seed: int = 0, iterations: int | No
             since = depth
         it += 1
         if since >= depth:
-            # Restart the walk from the best solution, perturbed more strongly the longer nothing improves.
-            strength = k_step if best_v > walk_start_best else (
-                strength + k_step if strength + k_step <= k_max else k_step)
-            walk_start_best = best_v
-            fails += 1
-            # Elite: the best solutions of recent walks (distinct values); start from one of them sometimes.
-            if ELITE:
-                elite.append((walk_v, walk_a))
-                elite.sort(key=lambda e: -e[0])
-                del elite[ELITE:]
-            if ELITE and rng.random() < ELITE_RATE:
-                ts.load(elite[int(rng.integers(len(elite)))][1])
-            elif RESTART_WALKS and fails >= RESTART_WALKS:
-                ts.load(random_assignment(c, rng))
-                fails = 0
+            fresh = stall is not None and chain_since >= stall and start is None
+            if fresh:
+                chain_a = random_assignment(c, rng)
+                ts.load(chain_a)
+                chain_v, chain_since, strength = ts.value, 0, k_step
             else:
-                ts.load(best_a)
-            ts.perturb(strength)
+                # Restart the walk from the chain's best, perturbed more strongly the longer nothing improves.
+                strength = k_step if chain_v > walk_start else (
+                    strength + k_step if strength + k_step <= k_max else k_step)
+                ts.load(chain_a)
+                ts.perturb(strength)
+            walk_start = chain_v
             until[...] = 0
             tenure = max(1, movable // TENURE_DIVISORS[int(rng.integers(len(TENURE_DIVISORS)))])
             walk_v, since = ts.value, 0
-            walk_a = ts.a.copy()
     return SearchResult(best_a, best_p, best_v, it)

@@ -26,7 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lib.grouping import Problem, read_mdgp, solve  # noqa: E402
+from lib.grouping import Problem, read_mdgp, solve
 
 DEFAULT_DIR = ROOT.parent / "shared" / "benchmarks" / "mdgp"
 # Published values (Araujo and Figueiredo, SBPO 2018, as tabled by the instances' README) and, for n >= 30,
@@ -89,7 +89,7 @@ def plain_cpsat(problem: Problem, seconds: float, seed: int) -> tuple[float | No
     terms = []
     for i in range(n):
         for j in range(i + 1, n):
-            d = int(round(scores[i, j] * scale))
+            d = round(float(scores[i, j]) * scale)
             if d:
                 for g in range(G):
                     y = model.NewBoolVar(f"y{i}_{j}_{g}")
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at start {load:.2f}, at end {os.getloadavg()[0]:.2f}; {args.seconds:g} s per solver, "
           f"seed {args.seed}\n")
     print("| instance | n | published | ours | s | proven | method | ours / published | aim (60-s search) "
-          "| plain CP-SAT | random (best of {}) |".format(args.random_tries))
+          f"| plain CP-SAT | random (best of {args.random_tries}) |")
     print("|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|")
     for r in rows:
         plain = "—" if r["plain"] is None else f"{r['plain']:.2f}"

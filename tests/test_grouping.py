@@ -132,16 +132,18 @@ def check_hard_rules(problem: Problem, solution) -> None:
 # ----------------------------------------------------------------------------------------------------------
 
 BRUTE_CASES = [
-    dict(seed=1, n=7, groups=2),
-    dict(seed=2, n=8, groups=3),
-    dict(seed=3, n=9, groups=3),
-    dict(seed=4, n=9, groups=2, pins=True, forbidden=True, together=True),
-    dict(seed=5, n=8, groups=3, pins=True, forbidden=True, together=True),
-    dict(seed=6, n=9, groups=3, together=True, forbidden=True),
-    dict(seed=7, n=8, groups=2, fairness=1.0),
-    dict(seed=8, n=9, groups=3, fairness=0.5, pins=True),
-    dict(seed=9, n=8, groups=2, labels=True),
-    dict(seed=10, n=8, groups=3, slots=True, labels=True, forbidden=True),
+    {"seed": 1, "n": 7, "groups": 2},
+    {"seed": 2, "n": 8, "groups": 3},
+    {"seed": 3, "n": 9, "groups": 3},
+    {"seed": 4, "n": 9, "groups": 2, "pins": True, "forbidden": True, "together": True},
+    {"seed": 5, "n": 8, "groups": 3, "pins": True, "forbidden": True, "together": True},
+    {"seed": 6, "n": 9, "groups": 3, "together": True, "forbidden": True},
+    {"seed": 7, "n": 8, "groups": 2, "fairness": 1.0},
+    {"seed": 8, "n": 9, "groups": 3, "fairness": 0.5, "pins": True},
+    {"seed": 9, "n": 8, "groups": 2, "labels": True},
+    {"seed": 10, "n": 8, "groups": 3, "slots": True, "labels": True, "forbidden": True},
+    {"seed": 12, "n": 9, "groups": 3, "fairness": 1.0, "together": True, "forbidden": True},
+    {"seed": 13, "n": 9, "groups": 2, "fairness": 0.25, "together": True, "labels": True, "slots": True},
 ]
 
 
@@ -171,6 +173,20 @@ def test_search_path_reaches_the_brute_force_optimum(index, brute):
     check_hard_rules(problem, solution)
     points, best = brute[index]
     assert solution.method == "search" and not solution.optimal and solution.bound is None
+    assert penalty(problem, assign_of(solution.groups, len(problem.scores))) == points
+    assert solution.objective == pytest.approx(best, abs=1e-6)
+
+
+@pytest.mark.parametrize("index", range(len(BRUTE_CASES)))
+def test_sampled_search_path_reaches_the_brute_force_optimum(index, brute, monkeypatch):
+    """With FULL_UNITS below n the sampled code path runs; its sample (16 rows) then holds every row."""
+    from lib.grouping import search
+
+    monkeypatch.setattr(search, "FULL_UNITS", 4)
+    problem = random_problem(**BRUTE_CASES[index])
+    solution = solve(problem, seconds=30, seed=0, method="search", iterations=1500)
+    check_hard_rules(problem, solution)
+    points, best = brute[index]
     assert penalty(problem, assign_of(solution.groups, len(problem.scores))) == points
     assert solution.objective == pytest.approx(best, abs=1e-6)
 
@@ -207,6 +223,21 @@ def test_any_returned_solution_keeps_every_hard_rule(seed, n, groups, pins, forb
     assert again.objective == pytest.approx(solution.objective)
     assert again.relaxed == solution.relaxed and again.slot == solution.slot
     assert again.method == "given" and not again.optimal
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_sampled_neighbourhood_of_large_problems_keeps_every_rule(seed, monkeypatch):
+    """Beyond FULL_UNITS people the search samples rows of the swap matrix: lowered here to reach that path."""
+    from lib.grouping import search
+
+    monkeypatch.setattr(search, "FULL_UNITS", 6)
+    problem = random_problem(100 + seed, 24, 5, pins=True, forbidden=True, together=seed % 2 == 0, labels=True,
+                             slots=seed % 3 == 0, fairness=[0.0, 1.0][seed % 2])
+    solution = solve(problem, seconds=30, seed=seed, method="search", iterations=400)
+    check_hard_rules(problem, solution)
+    assert evaluate(problem, solution.groups).objective == pytest.approx(solution.objective)
+    again = solve(problem, seconds=30, seed=seed, method="search", iterations=400)
+    assert again.groups == solution.groups
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -291,6 +322,8 @@ def test_no_slots_given_means_no_slot():
 
 def test_groups_for_picks_the_count_nearest_n_over_5():
     assert groups_for(8) == [(4, 6), (4, 6)]
+    eight = solve(Problem(scores=np.ones((8, 8)) - np.eye(8), sizes=groups_for(8)), seconds=5, seed=0)
+    assert [len(members) for members in eight.groups] == [4, 4]
     assert groups_for(25) == [(4, 6)] * 5
     assert groups_for(31) == [(4, 6)] * 6
     assert groups_for(12, count=3) == [(4, 6)] * 3
@@ -324,8 +357,8 @@ def _problem(n=10, sizes=None, **rules) -> Problem:
      "person 3 is pinned to group 1 and must be with person 5, who is pinned to group 0"),
     (_problem(together=[(2, 7)], forbidden=[(7, 2)]), "persons 2 and 7 must be in one group and are also forbidden"),
     (_problem(together=[(1, 2), (2, 3)], forbidden=[(1, 3)]), "persons 1 and 3 are linked by must-be-together pairs"),
-    (_problem(together=[(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]), "must all be together (6 people), but no group "
-                                                                 "takes more than 5"),
+    (_problem(together=[(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]),
+     "must all be together (6 people), but no group takes more than 5"),
     (_problem(pins={p: 0 for p in range(6)}), "six people are pinned to group 0"),
     (_problem(pins={1: 0, 2: 0}, forbidden=[(1, 2)]), "forbidden from sharing a group, but both are pinned to group 0"),
     (_problem(n=6, sizes=[(2, 2)] * 3, forbidden=[(a, b) for a in range(4) for b in range(a + 1, 4)]),
@@ -387,7 +420,8 @@ def test_read_mdgp_different_sizes_and_bad_files(tmp_path):
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     """Run `python -m lib` in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "lib", *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return subprocess.run([sys.executable, "-m", "lib", *args], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          check=False)
 
 
 def test_cli_grouping_mdgp_json():

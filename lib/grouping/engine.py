@@ -1,9 +1,17 @@
 """`solve`: pick the exact model or the search (or both), keep the hard rules, report what was proven.
 
-"auto" runs CP-SAT alone on small problems (up to EXACT_UNITS units), where it proves optimality in well
-under a second; if it has not proven it within most of the time budget, the tabu search continues from its
-answer and the better of the two is returned, with CP-SAT's bound ("cp-sat+search"). Larger problems go to
-the iterated tabu search alone ("search"), which proves nothing (bound None).
+"auto" runs CP-SAT alone on small problems (up to EXACT_UNITS units, EXACT_UNITS_CLIQUE when all groups are
+alike), where it usually proves optimality in well under a second ("cp-sat"); if it has not proven it within
+EXACT_SHARE of the time, the tabu search continues from its answer and the better of the two is returned, with
+CP-SAT's bound ("cp-sat+search"). Larger problems go to the iterated tabu search alone ("search"), which
+proves nothing (bound None). "cp-sat" and "search" force one side. Answers are compared lexicographically:
+fewer forbidden pairs, then fewer soft points (labels, slots), then the objective. A returned solution never
+breaks a hard rule: when the search cannot shed a forbidden pair, CP-SAT finds an arrangement that keeps them
+all (or proves there is none: Infeasible).
+
+`iterations` (keyword only) bounds the search by moves rather than by the clock, and CP-SAT by its
+deterministic time, so that a run repeats exactly on a loaded machine (the tests use it); `seconds` still
+applies to the search.
 """
 from __future__ import annotations
 
@@ -55,14 +63,21 @@ def solve(problem: Problem, seconds: float = 10.0, seed: int = 0, method: str = 
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     c = compile_problem(problem)
     units = len(c.units)
-    left = lambda: max(0.0, seconds - (time.perf_counter() - began))  # noqa: E731
-    candidates = []  # (forbidden, soft, -objective, order, assign, method, bound, proven)
+
+    def left() -> float:
+        """Seconds left of the budget."""
+        return max(0.0, seconds - (time.perf_counter() - began))
+
+    candidates = []  # (unit -> group array, method label)
     exact = None
     small = units <= (EXACT_UNITS_CLIQUE if clique_eligible(c) else EXACT_UNITS)
     if method == "cp-sat" or (method == "auto" and small):
         share = 1.0 if method == "cp-sat" else EXACT_SHARE
-        exact = build_and_solve(c, seconds * share, seed, deterministic=iterations is not None)
-        if exact.assign is not None:
+        try:
+            exact = build_and_solve(c, seconds * share, seed, deterministic=iterations is not None)
+        except OverflowError:
+            exact = None  # scores too large or too fine for 64-bit integers: the search alone then
+        if exact is not None and exact.assign is not None:
             candidates.append((exact.assign, "cp-sat"))
     if exact is None or not exact.proven:
         start = exact.assign if exact is not None and exact.assign is not None else None
@@ -74,8 +89,8 @@ def solve(problem: Problem, seconds: float = 10.0, seed: int = 0, method: str = 
     ranked = []
     for order, (assign, label) in enumerate(candidates):
         forbidden, soft = penalty_of(c, assign)
-        groups = c.people_groups(assign)
-        ranked.append(((forbidden, soft, -score(problem, groups, method=label).objective, order), assign, label, soft))
+        objective = score(problem, c.people_groups(assign), method=label).objective if len(candidates) > 1 else 0.0
+        ranked.append(((forbidden, soft, -objective, order), assign, label, soft))
     ranked.sort(key=lambda item: item[0])
     if not ranked or ranked[0][0][0] > 0:
         # The search could not shed every forbidden pair: get a feasible assignment, then improve it.
@@ -87,7 +102,8 @@ def solve(problem: Problem, seconds: float = 10.0, seed: int = 0, method: str = 
     _, assign, label, soft = ranked[0]
     bound = None
     proven = False
-    if exact is not None and exact.assign is not None and exact.bound is not None and soft == exact.penalty:
+    # CP-SAT's bound holds for answers with as many soft points as its own, hence for any with fewer.
+    if exact is not None and exact.assign is not None and exact.bound is not None and soft <= exact.penalty:
         bound = exact.bound
         proven = exact.proven and label == "cp-sat"
     if exact is not None and not exact.proven:

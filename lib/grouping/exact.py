@@ -59,7 +59,7 @@ def _scale(values: np.ndarray) -> tuple[float, bool]:
 
 def _symmetric_classes(c: Compiled) -> list[list[int]]:
     """Groups that are interchangeable: same bounds and nobody pinned to them (slots are chosen per group)."""
-    pinned = set(int(g) for g in c.pin[c.pin >= 0])
+    pinned = {int(g) for g in c.pin[c.pin >= 0]}
     classes: dict[tuple[int, int], list[int]] = {}
     for g in range(c.groups):
         if g not in pinned:
@@ -125,7 +125,8 @@ def _per_pattern(c: Compiled, patterns: list[np.ndarray], seconds: float, seed: 
         return ExactResult(None, "UNKNOWN", False, None, max(r.slack for r in results), 0)
     best = max(found, key=lambda r: (-r.penalty, r.value))
     complete = len(found) == len(results)
-    bound = max(r.bound for r in found) if complete else None
+    # A pattern proven to need more soft points than the best holds no answer as good: it bounds nothing.
+    bound = max(r.bound for r in found if not r.proven or r.penalty == best.penalty) if complete else None
     proven = complete and all(r.proven for r in results)
     return ExactResult(best.assign, "OPTIMAL" if proven else "FEASIBLE", proven, bound,
                        max(r.slack for r in results), best.penalty, best.value)
@@ -186,7 +187,7 @@ def build_and_solve(c: Compiled, seconds: float, seed: int = 0, hint: np.ndarray
                     slack=0.0, big=0, viol=None, objective=False)
 
     f = c.fairness
-    scale, exact = _scale(np.concatenate([c.D[np.triu_indices(U, 1)], c.internal]))
+    scale, _ = _scale(np.concatenate([c.D[np.triu_indices(U, 1)], c.internal]))
     Dint = np.round(c.D * scale).astype(np.int64)
     Iint = np.round(c.internal * scale).astype(np.int64)
     rounding = float(np.abs(c.D * scale - Dint)[np.triu_indices(U, 1)].sum() + np.abs(c.internal * scale - Iint).sum())
@@ -229,6 +230,8 @@ def build_and_solve(c: Compiled, seconds: float, seed: int = 0, hint: np.ndarray
         fixed = bool((c.lo == c.hi).all())
         lcm = math.lcm(*[math.comb(s_, 2) for g in range(G) for s_ in range(max(2, int(c.lo[g])), int(c.hi[g]) + 1)]
                        or [1])
+        if 1000 * span * lcm * (math.comb(c.n, 2) + 1) ** 2 >= _LIMIT:
+            raise OverflowError("the exact model's objective would not fit in 64 bits")
         worst = model.NewIntVar(-span * lcm, span * lcm, "worst")
         pair_terms = []
         for g in range(G):
@@ -290,13 +293,12 @@ def build_and_solve(c: Compiled, seconds: float, seed: int = 0, hint: np.ndarray
         raise OverflowError("the exact model's objective would not fit in 64 bits")
     model.Maximize(objective)
     return _run(model, c, x, _solver(seconds, seed, deterministic), hint, scale=scale, divisor=q * lcm * scale,
-                const=const,
-                slack=rounding / scale + fair_slack, big=big, viol=viol, objective=True)
+                const=const, slack=rounding / scale + fair_slack, big=big, viol=viol, objective=True)
 
 
 def _run(model, c: Compiled, x, solver, hint, *, scale, divisor, const, slack, big, viol, objective):
     """Solve, read the assignment and translate the bound back to the caller's units."""
-    U, G = len(c.units), c.groups
+    U = len(c.units)
     if hint is not None:
         for (u, g), var in x.items():
             model.AddHint(var, int(hint[u] == g))

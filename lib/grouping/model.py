@@ -22,34 +22,34 @@ class Infeasible(ValueError):
 class Problem:
     """N people to put into groups with size bounds, maximising the sum of pair scores within groups."""
 
-    scores: np.ndarray
-    sizes: list[tuple[int, int]]
-    criteria: dict[str, np.ndarray] = field(default_factory=dict)
-    pins: dict[int, int] = field(default_factory=dict)
-    forbidden: list[tuple[int, int]] = field(default_factory=list)
-    together: list[tuple[int, int]] = field(default_factory=list)
-    labels: list[str | None] | None = None
-    slots: list[frozenset[str]] | None = None
-    fairness: float = 0.0
+    scores: np.ndarray                      # n x n, symmetric, zero diagonal: the pair scores to maximise
+    sizes: list[tuple[int, int]]            # (lower, upper) people per group
+    criteria: dict[str, np.ndarray] = field(default_factory=dict)  # weighted n x n parts, for the breakdown only
+    pins: dict[int, int] = field(default_factory=dict)             # person -> group (hard)
+    forbidden: list[tuple[int, int]] = field(default_factory=list)  # never in one group (hard)
+    together: list[tuple[int, int]] = field(default_factory=list)   # always in one group (hard)
+    labels: list[str | None] | None = None  # at most one person per label per group, when feasible
+    slots: list[frozenset[str]] | None = None  # a slot common to each group, when feasible; empty = any
+    fairness: float = 0.0                   # objective = total + fairness * P * worst (see Solution)
 
 
 @dataclass
 class Solution:
     """Groups found (or given) for a Problem, with their scores and what could not be met."""
 
-    groups: list[list[int]]
-    objective: float
-    total: float
+    groups: list[list[int]]            # sorted members per group, in group order
+    objective: float                   # total + fairness * P * worst, P = pairs within groups
+    total: float                       # sum of pair scores within groups
     group_scores: list[float]
-    worst: float
-    breakdown: list[dict[str, float]]
-    slot: list[str | None]
-    relaxed: list[str]
-    optimal: bool
-    bound: float | None
-    gap: float | None
+    worst: float                       # lowest mean pair score over groups of two or more people (0 if none)
+    breakdown: list[dict[str, float]]  # per group, per criterion: its sum over the group's pairs
+    slot: list[str | None]             # alphabetically first common slot, None if none or no slots given
+    relaxed: list[str]                 # when-feasible rules not met (for evaluate: hard rules broken too)
+    optimal: bool                      # proven optimal (within 1e-6 relative: the solver's rounding)
+    bound: float | None                # proven upper bound on the objective, when known
+    gap: float | None                  # (bound - objective) / max(1, |objective|)
     seconds: float
-    method: str
+    method: str                        # "cp-sat", "search", "cp-sat+search" or "given"
 
 
 def _people(count: int) -> str:
@@ -148,9 +148,10 @@ def _matrix(value, n: int, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be an {n} x {n} matrix, got shape {matrix.shape}")
     if not np.isfinite(matrix).all():
         raise ValueError(f"{name} holds a value that is not a finite number")
-    if not np.allclose(matrix, matrix.T, rtol=1e-9, atol=1e-9):
-        raise ValueError(f"{name} must be symmetric (the score of a and b is the score of b and a)")
-    matrix = (matrix + matrix.T) / 2
+    if not np.array_equal(matrix, matrix.T):
+        if not np.allclose(matrix, matrix.T, rtol=1e-9, atol=1e-9):
+            raise ValueError(f"{name} must be symmetric (the score of a and b is the score of b and a)")
+        matrix = (matrix + matrix.T) / 2
     np.fill_diagonal(matrix, 0.0)
     return matrix
 
@@ -179,7 +180,7 @@ def _components(n: int, pairs: list[tuple[int, int]]) -> list[list[int]]:
 def _person(value, n: int, what: str) -> int:
     """A person index from the caller, checked against n."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{what}: person {value!r} is not a whole number")
+        raise TypeError(f"{what}: person {value!r} is not a whole number")
     if not 0 <= int(value) < n:
         raise Infeasible(f"{what} names person {value}, but people are numbered 0 to {n - 1}")
     return int(value)

@@ -2,7 +2,20 @@
 
 The state keeps, for every unit u and group g, S[u, g] = sum of the scores between u and the members of g.
 Then relocating u from g to h changes the total by S[u, h] - S[u, g], and swapping u (in g) with v (in h) by
-S[u, h] - S[u, g] + S[v, g] - S[v, h] - 2 D[u, v]: one numpy expression evaluates the whole neighbourhood.
+S[u, h] - S[u, g] + S[v, g] - S[v, h] - 2 D[u, v]: one numpy expression evaluates the whole neighbourhood
+(U x G relocations, U x U swaps), and a move updates two columns of S. Beyond FULL_UNITS units each step
+evaluates the moves of a random sample of units (against everyone), so that a step costs about the same at
+any size; the first solution is then built greedily (see `greedy_assignment`), as it is whenever there are
+rules to respect.
+
+The search (see `tabu_search`): walks of tabu search (best admissible move each step; a unit may not re-enter
+the group it just left for a few moves, unless that beats the best), each walk ending after DEPTH_PER_UNIT x U
+moves without improvement; the next walk starts from the chain's best solution, perturbed by random moves,
+more of them after every walk that found nothing better (variable neighbourhood search's shaking); with size
+ranges, half of the perturbations start by shifting several people from one group to another at once
+(good solutions sit at extreme sizes, which single moves cannot cross). A chain that has not improved for
+STALL_PER_UNIT x U moves is replaced by a new one from a random start: on the benchmark instances this took
+the share of runs reaching the best known value from about half to seven in eight.
 
 Rules "when feasible" (labels, slots) and the forbidden pairs are penalties, lexicographically above the score
 (each penalty point costs more than any possible change of score; a forbidden pair costs more than all soft
@@ -23,6 +36,10 @@ import numpy as np
 from .model import Compiled
 
 NEG = -np.inf
+# Up to this many units every swap is evaluated at each step (U x U); beyond, a random sample of units is,
+# against everyone (about FULL_UNITS^2 pairs a step), so that a step costs the same at any size and no U x U
+# working matrix is kept (a few thousand people would need gigabytes).
+FULL_UNITS = 300
 # Share of the perturbations of problems with size ranges that start with a shift (see TabuSearch.shift).
 SHIFT_RATE = 0.5
 
@@ -42,9 +59,85 @@ def _pairs(count):
     return count * (count - 1) // 2
 
 
+def _group_sums(M: np.ndarray, assign: np.ndarray, G: int) -> np.ndarray:
+    """U x G: M[u, members of g] summed, i.e. M @ onehot(assign), without the U x U x G product when large."""
+    U = len(assign)
+    if U * U * G <= 4_000_000:
+        onehot = np.zeros((U, G))
+        onehot[np.arange(U), assign] = 1.0
+        return M @ onehot
+    out = np.zeros((M.shape[0], G))
+    order = np.argsort(assign, kind="stable")
+    present, starts = np.unique(assign[order], return_index=True)
+    if len(present):
+        out[:, present] = np.add.reduceat(M[:, order], starts, axis=1)
+    return out
+
+
+def _weights(c: Compiled) -> tuple[float, float, int, np.ndarray | None]:
+    """(M, tol, H, pair penalties): one penalty point outweighs any change of the objective (M), a forbidden
+    pair outweighs all soft points together (H points), and the unit x unit penalty matrix (None if none)."""
+    scale = float(np.abs(c.D).sum() / 2 + np.abs(c.internal).sum())
+    max_pairs = c.n * (c.n - 1) / 2
+    fair_span = abs(c.fairness) * max_pairs * (float(np.abs(c.D).max(initial=0.0))
+                                               + float(np.abs(c.internal).max(initial=0.0)))
+    M = 2.0 * (scale + fair_span) + 1.0
+    tol = 1e-9 * max(1.0, scale + fair_span)
+    H = int(c.label_pairs.sum() // 2) + c.n + 1
+    pair_pen = None
+    if c.forbid.any() or c.label_pairs.any():
+        pair_pen = H * c.forbid.astype(np.int64) + c.label_pairs
+    return M, tol, H, pair_pen
+
+
+def greedy_assignment(c: Compiled, rng: np.random.Generator) -> np.ndarray | None:
+    """Units in random order (heaviest first), each into the group where it adds the fewest penalty points,
+    then the most score, keeping every lower size reachable; None when the sizes defeat it."""
+    U, G = len(c.units), c.groups
+    M, _, _, pair_pen = _weights(c)
+    assign = np.full(U, -1, dtype=np.int64)
+    count = np.zeros(G, dtype=np.int64)
+    gain = np.zeros((U, G))
+    points = np.zeros((U, G)) if pair_pen is not None else None
+    slots = np.zeros((G, len(c.slot_names)), dtype=np.int64) if c.slot_names else None
+
+    def place(u: int, g: int) -> None:
+        """Put unit u in group g and update the sums."""
+        assign[u] = g
+        count[g] += c.weight[u]
+        gain[:, g] += c.D[:, u]
+        if points is not None:
+            points[:, g] += pair_pen[:, u]
+        if slots is not None:
+            slots[g] += c.avail[u]
+
+    for u in np.flatnonzero(c.pin >= 0):
+        place(int(u), int(c.pin[u]))
+    free = np.flatnonzero(c.pin < 0)
+    free = free[rng.permutation(len(free))]
+    free = free[np.argsort(-c.weight[free], kind="stable")]
+    remaining = int(c.weight[free].sum())
+    for u in free:
+        w = int(c.weight[u])
+        remaining -= w
+        short = np.maximum(0, c.lo - count)
+        fill = np.minimum(w, short)
+        ok = (count + w <= c.hi) & (short.sum() - fill <= remaining)
+        if not ok.any():
+            return None
+        cost = points[u].copy() if points is not None else np.zeros(G)
+        if slots is not None:
+            before = np.where(count > 0, count - slots.max(axis=1), 0)
+            cost += (count + w - (slots + c.avail[u]).max(axis=1)) - before
+        value = np.where(ok, gain[u] - M * cost, NEG)
+        top = np.flatnonzero(value >= value.max() - 1e-9 * max(1.0, abs(value.max())))
+        place(int(u), int(top[rng.integers(len(top))]))
+    return assign if (count >= c.lo).all() else None
+
+
 def random_assignment(c: Compiled, rng: np.random.Generator, tries: int = 50) -> np.ndarray | None:
     """A random unit -> group array that respects sizes and pins (penalties ignored), or None if not found."""
-    U, G = len(c.units), c.groups
+    G = c.groups
     for _ in range(tries):
         assign = np.where(c.pin >= 0, c.pin, -1)
         count = np.zeros(G, dtype=np.int64)
@@ -85,48 +178,41 @@ class TabuSearch:
         self.w = c.weight.astype(np.int64)
         self.unit_weights = bool((self.w == 1).all())
         self.D = c.D
-        scale = float(np.abs(c.D).sum() / 2 + np.abs(c.internal).sum())
-        max_pairs = c.n * (c.n - 1) / 2
         self.f = c.fairness
-        # One penalty point outweighs any change of the objective (score plus fairness term).
-        fair_span = abs(self.f) * max_pairs * (float(np.abs(c.D).max(initial=0.0)) + float(np.abs(c.internal).max(
-            initial=0.0)))
-        self.M = 2.0 * (scale + fair_span) + 1.0
-        self.tol = 1e-9 * max(1.0, scale + fair_span)
-        soft_max = int(c.label_pairs.sum() // 2) + c.n
-        self.H = soft_max + 1
-        pair_pen = self.H * c.forbid.astype(np.int64) + c.label_pairs
-        self.has_pair_pen = bool(pair_pen.any())
+        self.M, self.tol, self.H, pair_pen = _weights(c)
+        self.has_pair_pen = pair_pen is not None
         self.has_slots = bool(c.slot_names)
         self.penalised = self.has_pair_pen or self.has_slots
-        self.Pp = pair_pen.astype(np.float64)
-        self.DD2 = 2.0 * (self.D - self.M * self.Pp) if self.penalised else 2.0 * self.D
+        self.Pp = pair_pen.astype(np.float64) if pair_pen is not None else None
+        self.full = U <= FULL_UNITS
+        self.sample = max(16, FULL_UNITS ** 2 // max(U, 1))
+        if self.full:
+            self.DD2 = 2.0 * (self.D - self.M * self.Pp) if self.has_pair_pen else 2.0 * self.D
         self.can_relocate = bool((c.lo < c.hi).any()) or not self.unit_weights
         self.pinned = c.pin >= 0
         self.shift_rate = SHIFT_RATE
         self.plain = not self.penalised and not self.f and self.unit_weights
-        self.dw = (self.w[None, :] - self.w[:, None]) if not self.unit_weights else None
+        self.dw = (self.w[None, :] - self.w[:, None]) if not self.unit_weights and self.full else None
         self.load(assign)
 
     # -- state ---------------------------------------------------------------------------------------
     def load(self, assign: np.ndarray) -> None:
         """Set the current assignment and rebuild every incremental structure from it."""
-        c, U, G = self.c, self.U, self.G
+        c, G = self.c, self.G
         self.a = assign.astype(np.int64).copy()
-        onehot = np.zeros((U, G))
-        onehot[self.ar, self.a] = 1.0
-        self.S = self.D @ onehot
+        self.S = _group_sums(self.D, self.a, G)
         self.cnt = np.bincount(self.a, weights=self.w, minlength=G).astype(np.int64)
-        self.GS = np.bincount(self.a, weights=c.internal, minlength=G) + 0.5 * np.einsum(
-            "ug,ug->g", self.S, onehot)
+        self.GS = np.bincount(self.a, weights=c.internal, minlength=G) + 0.5 * np.bincount(
+            self.a, weights=self.S[self.ar, self.a], minlength=G)
         self.total = float(self.GS.sum())
-        # Pairs in the same group get -inf so that a swap inside one group is never chosen.
-        self.mask = np.where(self.a[:, None] == self.a[None, :], NEG, 0.0)
-        self.mask[self.pinned, :] = NEG
-        self.mask[:, self.pinned] = NEG
+        if self.full:
+            # Pairs in the same group get -inf so that a swap inside one group is never chosen.
+            self.mask = np.where(self.a[:, None] == self.a[None, :], NEG, 0.0)
+            self.mask[self.pinned, :] = NEG
+            self.mask[:, self.pinned] = NEG
         if self.has_pair_pen:
-            self.PS = self.Pp @ onehot
-            self.pair_pen = int(round(0.5 * float(np.einsum("ug,ug->", self.PS, onehot))))
+            self.PS = _group_sums(self.Pp, self.a, G)
+            self.pair_pen = round(0.5 * float(self.PS[self.ar, self.a].sum()))
         else:
             self.PS = None
             self.pair_pen = 0
@@ -195,61 +281,112 @@ class TabuSearch:
         new = np.where(np.isfinite(worst), self.f * total_pairs * np.where(np.isfinite(worst), worst, 0.0), 0.0)
         return new - self._fair(self.GS, self.cnt)
 
+    def _fair_swap(self, rows: np.ndarray | None) -> np.ndarray:
+        """Change of the fairness term f * P * worst for every swap of a unit of `rows` (all if None) with any.
+
+        After swapping u (in g) and v (in h), h's score is GS[h] - S[v, h] - I[v] + S[u, h] - D[u, v] + I[u]
+        and g's is the same expression with u and v exchanged: with every row, one matrix and its transpose.
+        """
+        a, I = self.a, self.c.internal
+        pairs = _pairs(self.cnt)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            means = np.where(pairs > 0, self.GS / np.maximum(pairs, 1), np.inf)
+        current = self._fair(self.GS, self.cnt)
+        base = self.GS[a] - self.S[self.ar, a] - I
+        idx = self.ar if rows is None else rows
+        Wh = self.S[idx][:, a]
+        Wh -= self.D[idx]
+        Wh += base[None, :]
+        Wh += I[idx][:, None]
+        if rows is None:
+            Wg = Wh.T
+        else:
+            Wg = self.S[:, a[rows]] - self.D[:, rows] + base[rows][None, :] + I[:, None]
+            Wg = Wg.T
+        excl = self._min_excluding(means)[a[idx]][:, a]
+        if self.unit_weights:
+            P = float(pairs.sum())
+            if P == 0:
+                return np.zeros(Wh.shape)
+            inv = np.where(pairs > 0, 1.0 / np.maximum(pairs, 1), 0.0)
+            empty = np.where(pairs > 0, 0.0, np.inf)
+            mh = Wh * inv[a][None, :] + empty[a][None, :]
+            mg = Wg * inv[a[idx]][:, None] + empty[a[idx]][:, None]
+            new = np.minimum(mh, mg)
+            np.minimum(new, excl, out=new)
+            new *= self.f * P
+            new -= current
+            return new
+        size_h = self.cnt[a][None, :] - self.w[None, :] + self.w[idx][:, None]
+        size_g = self.cnt[a[idx]][:, None] - self.w[idx][:, None] + self.w[None, :]
+        ph, pg = _pairs(size_h), _pairs(size_g)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mh = np.where(ph > 0, Wh / np.maximum(ph, 1), np.inf)
+            mg = np.where(pg > 0, Wg / np.maximum(pg, 1), np.inf)
+        worst = np.minimum(np.minimum(mh, mg), excl)
+        P = pairs.sum() - pairs[a[idx]][:, None] - pairs[a][None, :] + pg + ph
+        new = np.where(np.isfinite(worst), self.f * P * np.where(np.isfinite(worst), worst, 0.0), 0.0)
+        return new - current
+
     # -- neighbourhoods ------------------------------------------------------------------------------------
-    def relocate_deltas(self, E: np.ndarray, own: np.ndarray) -> np.ndarray:
-        """U x G: change of the value when unit u moves to group h (-inf when not allowed)."""
+    def relocate_deltas(self, E: np.ndarray, own: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """(rows or U) x G: change of the value when unit u moves to group h (-inf when not allowed)."""
         c = self.c
-        R = E - own[:, None]
-        a = self.a
+        idx = self.ar if rows is None else rows
+        a = self.a[idx]
+        w = self.w[idx]
+        R = E[idx] - own[idx][:, None]
         if self.unit_weights:
             R[self.cnt[a] <= c.lo[a], :] = NEG
             R[:, self.cnt >= c.hi] = NEG
         else:
-            R[self.cnt[a] - self.w < c.lo[a], :] = NEG
-            R[self.cnt[None, :] + self.w[:, None] > c.hi[None, :]] = NEG
-        R[self.ar, a] = NEG
-        R[self.pinned, :] = NEG
+            R[self.cnt[a] - w < c.lo[a], :] = NEG
+            R[self.cnt[None, :] + w[:, None] > c.hi[None, :]] = NEG
+        R[np.arange(len(idx)), a] = NEG
+        R[self.pinned[idx], :] = NEG
         if self.f:
             h = np.arange(self.G)[None, :]
             g = a[:, None]
-            new_g = self.GS[g] - self.S[self.ar, a][:, None] - c.internal[:, None]
-            new_h = self.GS[h] + self.S + c.internal[:, None]
-            cg = self.cnt[g] - self.w[:, None]
-            ch = self.cnt[h] + self.w[:, None]
+            new_g = self.GS[g] - self.S[idx, a][:, None] - c.internal[idx][:, None]
+            new_h = self.GS[h] + self.S[idx] + c.internal[idx][:, None]
+            cg = self.cnt[g] - w[:, None]
+            ch = self.cnt[h] + w[:, None]
             R = R + self._fair_delta(np.broadcast_to(g, R.shape), np.broadcast_to(h, R.shape), new_g, new_h, cg, ch)
         return R
 
-    def swap_deltas(self, E: np.ndarray, own: np.ndarray) -> np.ndarray:
-        """U x U: change of the value when units u and v trade groups (-inf when not allowed)."""
+    def swap_deltas(self, E: np.ndarray, own: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """(rows or U) x U: change of the value when units u and v trade groups (-inf when not allowed)."""
         a = self.a
-        X = E[:, a]
-        X -= own[:, None]
-        V = X + X.T
-        V -= self.DD2
-        V += self.mask
+        if rows is None:
+            X = E[:, a]
+            X -= own[:, None]
+            V = X + X.T
+            V -= self.DD2
+            V += self.mask
+            dw = self.dw
+        else:
+            V = E[rows][:, a]
+            V -= own[rows][:, None]
+            Z = E[:, a[rows]]
+            Z -= own[:, None]
+            V += Z.T
+            V -= 2.0 * self.D[rows]
+            if self.Pp is not None:
+                V += (2.0 * self.M) * self.Pp[rows]
+            V[a[rows][:, None] == a[None, :]] = NEG
+            V[:, self.pinned] = NEG
+            V[self.pinned[rows], :] = NEG
+            dw = None if self.unit_weights else self.w[None, :] - self.w[rows][:, None]
         if not self.unit_weights:
             c = self.c
-            ag = a[:, None]
+            ag = a[:, None] if rows is None else a[rows][:, None]
             ah = a[None, :]
-            cg = self.cnt[ag] + self.dw
-            ch = self.cnt[ah] - self.dw
+            cg = self.cnt[ag] + dw
+            ch = self.cnt[ah] - dw
             bad = (cg < c.lo[ag]) | (cg > c.hi[ag]) | (ch < c.lo[ah]) | (ch > c.hi[ah])
             V[bad] = NEG
         if self.f:
-            c = self.c
-            ag = np.broadcast_to(a[:, None], V.shape)
-            ah = np.broadcast_to(a[None, :], V.shape)
-            Sg = self.S[:, a]  # S[u, a[v]]
-            own_s = self.S[self.ar, a]
-            I = c.internal
-            new_g = self.GS[ag] - own_s[:, None] - I[:, None] + Sg.T - self.D + I[None, :]
-            new_h = self.GS[ah] - own_s[None, :] - I[None, :] + Sg - self.D + I[:, None]
-            if self.unit_weights:
-                cg, ch = self.cnt[ag], self.cnt[ah]
-            else:
-                cg, ch = self.cnt[ag] + self.dw, self.cnt[ah] - self.dw
-            fd = self._fair_delta(ag, ah, new_g, new_h, cg, ch)
-            V = V + np.where(np.isfinite(V), fd, 0.0)
+            V += self._fair_swap(rows)
         return V
 
     # -- moves -----------------------------------------------------------------------------------------
@@ -266,7 +403,7 @@ class TabuSearch:
 
     def _set_mask(self, u: int) -> None:
         """Refresh the same-group mask of unit u after it moved."""
-        if self.pinned[u]:
+        if self.pinned[u] or not self.full:
             return
         row = np.where(self.a == self.a[u], NEG, 0.0)
         row[self.pinned] = NEG
@@ -284,7 +421,7 @@ class TabuSearch:
         self.S[:, g] -= du
         self.S[:, h] += du
         if self.PS is not None:
-            self.pair_pen += int(round(self.PS[u, h] - self.PS[u, g]))
+            self.pair_pen += round(float(self.PS[u, h] - self.PS[u, g]))
             self.PS[:, g] -= self.Pp[:, u]
             self.PS[:, h] += self.Pp[:, u]
         self.cnt[g] -= self.w[u]
@@ -340,26 +477,33 @@ class TabuSearch:
         """
         E = self._effective()
         own = E[self.ar, self.a]
-        V = self.swap_deltas(E, own)
-        R = self.relocate_deltas(E, own) if self.can_relocate else None
+        rows = None if self.full else np.sort(self.rng.choice(self.U, min(self.U, self.sample), replace=False))
+        V = self.swap_deltas(E, own, rows)
+        R = self.relocate_deltas(E, own, rows) if self.can_relocate else None
         ms = float(V.max())
         mr = float(R.max()) if R is not None else NEG
         if max(ms, mr) <= best_value - self.value + self.tol:
-            T = tabu[:, self.a]
-            V += T
-            V += T.T
+            if rows is None:
+                T = tabu[:, self.a]
+                V += T
+                V += T.T
+            else:
+                V += tabu[rows][:, self.a]
+                V += tabu[:, self.a[rows]].T
             ms = float(V.max())
             if R is not None:
-                R += tabu
+                R += tabu if rows is None else tabu[rows]
                 mr = float(R.max())
         if not np.isfinite(max(ms, mr)):
             return False
         if mr > ms + self.tol or (mr >= ms - self.tol and self.rng.random() < 0.5):
             u, h = divmod(self._pick(R, mr), self.G)
+            u = int(u if rows is None else rows[u])
             self.moved = ((u, int(self.a[u])),)
             self.relocate(u, h)
         else:
             u, v = divmod(self._pick(V, ms), self.U)
+            u = int(u if rows is None else rows[u])
             self.moved = ((u, int(self.a[u])), (v, int(self.a[v])))
             self.swap(u, v)
         return True
@@ -439,7 +583,17 @@ MIN_DEPTH = 200
 # up to U/2, then starts again from U/20: variable neighbourhood search's shaking.
 STRENGTH_STEP = 20
 STRENGTH_MAX = 2
-STALL_PER_UNIT = 500
+# A chain (walks restarting from its own best) that has not improved for this many moves per unit gives way
+# to a new chain from a random start; not when the caller gave the start (it may be the only feasible one).
+STALL_PER_UNIT = 300
+
+
+def _start(c: Compiled, rng: np.random.Generator) -> np.ndarray | None:
+    """A starting assignment: greedy when there are rules to respect or many people (every move is dear
+    there), random otherwise (plain problems: the search needs the diversity more than the head start)."""
+    greedy = c.forbid.any() or c.label_pairs.any() or c.slot_names or len(c.units) > FULL_UNITS
+    start = greedy_assignment(c, rng) if greedy else None
+    return start if start is not None else random_assignment(c, rng)
 
 
 def tabu_search(c: Compiled, seconds: float, seed: int = 0, iterations: int | None = None,
@@ -450,7 +604,7 @@ def tabu_search(c: Compiled, seconds: float, seed: int = 0, iterations: int | No
     """
     deadline = time.perf_counter() + max(0.0, seconds)
     rng = np.random.default_rng(seed)
-    assign = start if start is not None else random_assignment(c, rng)
+    assign = start if start is not None else _start(c, rng)
     if assign is None:
         return None
     ts = TabuSearch(c, assign, rng)
@@ -491,9 +645,9 @@ def tabu_search(c: Compiled, seconds: float, seed: int = 0, iterations: int | No
             since = depth
         it += 1
         if since >= depth:
-            fresh = stall is not None and chain_since >= stall and start is None
-            if fresh:
-                chain_a = random_assignment(c, rng)
+            fresh = _start(c, rng) if stall is not None and chain_since >= stall and start is None else None
+            if fresh is not None:
+                chain_a = fresh
                 ts.load(chain_a)
                 chain_v, chain_since, strength = ts.value, 0, k_step
             else:

@@ -285,8 +285,8 @@ def test_login_survives_reload(page, app):
 def test_committee_member_has_no_admin_page(page, app):
     login(page, app, "member")
     expect(page.get_by_text("Logged in as Morgan Member")).to_be_visible()
-    assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Import", "Skills and institutions",
-                                "My account"]
+    assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Circles", "Import",
+                                "Skills and institutions", "My account"]
     expect(support.sidebar_link(page, "Users")).to_have_count(0)
     page.goto(app.base_url + "/admin")  # still logged in after the reload, through the cookie
     expect(page.get_by_text("Only an admin can manage users.")).to_be_visible(timeout=TIMEOUT_MS)

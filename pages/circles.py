@@ -3,8 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import applications, circles
-from lib.db import ConflictError
-from ui import cache, session
+from ui import cache, changes, session
 from ui.markup import escape
 
 session.page()  # first: a file Streamlit ran by itself goes through app.py
@@ -34,27 +33,19 @@ if notice := st.session_state.pop(NOTICE, None):
 
 def _done(message: str, **values) -> None:
     """After a change: forget cached reads and the versions seen, keep the message for the next run."""
-    cache.clear()
-    st.session_state[RESET] = ((SEEN,), values)
-    st.session_state[NOTICE] = message
-    st.rerun()
+    changes.done(message, RESET, NOTICE, (SEEN,), **values)
+
+
+def _why(exc: ValueError) -> str:
+    """A refusal in words, with what can be done when circles cannot be formed."""
+    if isinstance(exc, circles.NotFormable):
+        return " ".join(f"{b.message} You can: {'; '.join(b.choices)}." for b in exc.blockers)
+    return str(exc)
 
 
 def _attempt(action) -> tuple[bool, object]:
     """Run one change; a refusal or a stale edit shows a clear message instead of failing the page."""
-    try:
-        return True, action()
-    except ConflictError as exc:
-        st.session_state.pop(SEEN, None)
-        st.error(f"Not saved: {escape(str(exc))} The page now shows the latest version.",
-                 icon=":material/sync_problem:")
-    except circles.NotFormable as exc:
-        for blocker in exc.blockers:
-            st.error(f"{escape(blocker.message)} You can: {escape('; '.join(blocker.choices))}.",
-                     icon=":material/block:")
-    except ValueError as exc:
-        st.error(f"Not saved: {escape(str(exc))}", icon=":material/block:")
-    return False, None
+    return changes.attempt(action, SEEN, _why)
 
 
 def _seen(draft) -> int:
@@ -208,8 +199,8 @@ def _card(draft, circle, editable: bool) -> None:
         for warning in circle.warnings:
             st.warning(escape(warning), icon=":material/warning:")
         with st.expander("Why this score, and who could help"):
-            st.dataframe(pd.DataFrame({"Criterion": list(circle.breakdown), "Pairs fitting (%)": list(
-                circle.breakdown.values())}), hide_index=True, width="stretch")
+            st.markdown("**How well its pairs fit**, by criterion:  \n" + "  \n".join(
+                f"{label}: {value:.0f}%" for label, value in circle.breakdown.items()))
             guests = cache.circle_guests(tuple(circles.topics(circle)), tuple(m["person_id"] for m in circle.members),
                                          version)
             if guests:

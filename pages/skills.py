@@ -3,8 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import institutions, skills
-from lib.db import ConflictError
-from ui import cache, session
+from ui import cache, changes, session
 from ui.markup import escape
 
 session.page()  # first: a file Streamlit ran by itself goes through app.py
@@ -56,23 +55,12 @@ def _seen(kind: str, item_id: int, current: int) -> int:
 
 def _done(message: str, forget: tuple[str, ...] = (), **values) -> None:
     """After a change: forget cached reads and the decided item's widgets, keep the message for the next run."""
-    cache.clear()
-    st.session_state[RESET] = ((SEEN, *forget), values)
-    st.session_state[NOTICE] = message
-    st.rerun()
+    changes.done(message, RESET, NOTICE, (SEEN, *forget), **values)
 
 
 def _attempt(action) -> tuple[bool, object]:
     """Run one change; a refusal or a stale edit is shown as a clear message instead of failing the page."""
-    try:
-        return True, action()
-    except ConflictError as exc:
-        st.session_state.pop(SEEN, None)  # the next attempt is checked against what the page shows now
-        st.error(f"Not saved: {escape(str(exc))} The page now shows the latest version.",
-                 icon=":material/sync_problem:")
-    except ValueError as exc:
-        st.error(f"Not saved: {escape(str(exc))}", icon=":material/block:")
-    return False, None
+    return changes.attempt(action, SEEN)
 
 
 def _hints(candidates) -> str:

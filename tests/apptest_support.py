@@ -33,6 +33,15 @@ def sign_in(at: AppTest, username: str) -> str:
     return token
 
 
+def query(sql: str, params: list | None = None) -> list[tuple]:
+    """Read the test's database the way the app sees it."""
+    conn = db.connect()
+    try:
+        return conn.execute(sql, params or []).fetchall()
+    finally:
+        conn.close()
+
+
 def open_page(at: AppTest, page: str) -> AppTest:
     """Switch to a page file (e.g. 'pages/overview.py') and run it."""
     at.switch_page(page)

@@ -5,7 +5,7 @@ import pytest
 import streamlit as st
 
 from lib import circles, db
-from tests.apptest_support import app, open_page, texts
+from tests.apptest_support import app, open_page, query, texts
 
 PAGE = "pages/circles.py"
 CYCLE = "2025-26"
@@ -17,15 +17,6 @@ def _router(demo_conn):
     demo_conn.close()
     st.cache_resource.clear()
     st.cache_data.clear()
-
-
-def query(sql: str, params: list | None = None) -> list[tuple]:
-    """Read the test's database the way the app sees it."""
-    conn = db.connect()
-    try:
-        return conn.execute(sql, params or []).fetchall()
-    finally:
-        conn.close()
 
 
 def page(view: str | None = None):

@@ -5,7 +5,7 @@ import pytest
 import streamlit as st
 
 from lib import db, imports, skills
-from tests.apptest_support import app, open_page, texts
+from tests.apptest_support import app, open_page, query, texts
 from tests.test_imports_messy import HEADER_2024, csv_bytes, row
 
 PAGE = "pages/skills.py"
@@ -25,15 +25,6 @@ def _router(demo_conn):
     demo_conn.close()  # the app opens the file itself
     st.cache_resource.clear()  # the cached connection belongs to the previous test's database
     st.cache_data.clear()
-
-
-def query(sql: str, params: list | None = None) -> list[tuple]:
-    """Read the test's database the way the app sees it."""
-    conn = db.connect()
-    try:
-        return conn.execute(sql, params or []).fetchall()
-    finally:
-        conn.close()
 
 
 def shown(at) -> str:

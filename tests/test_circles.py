@@ -13,7 +13,7 @@ from lib.circles import Options
 from lib.db import ConflictError, scalar
 
 CYCLE = "2025-26"
-FAST = dict(seconds=1.0, seed=0)
+FAST = dict(seconds=30.0, seed=0, iterations=3000)  # a move budget: the same circles on a loaded machine
 
 
 def _eligible_ids(conn, cycle=CYCLE) -> list[int]:
@@ -209,7 +209,7 @@ def test_guest_experts_come_from_the_published_directory_outside_the_circle(demo
 
 def test_compare_two_drafts(demo_conn):
     a = circles.propose(demo_conn, CYCLE, Options(**FAST), "chair")
-    b = circles.propose(demo_conn, CYCLE, Options(seconds=1.0, seed=7, importance={"interests": "essential"}),
+    b = circles.propose(demo_conn, CYCLE, Options(seconds=30.0, seed=7, iterations=3000, importance={"interests": "essential"}),
                         "chair", name="Interests first")
     summary, people = circles.compare(demo_conn, a, b)
     assert list(summary["Draft"]) == ["Proposal 2", "Interests first"] or len(summary) == 2

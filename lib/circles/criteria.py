@@ -64,6 +64,7 @@ class Options:
     waitlist: dict[int, str] = field(default_factory=dict)  # person id -> why they wait
     seconds: float = 5.0
     seed: int = 0
+    iterations: int | None = None     # a move budget instead of the clock: the same answer on any machine
     fairness: float = 0.5             # weight of the worst circle's score against the total
 
     def __post_init__(self) -> None:

@@ -313,7 +313,8 @@ def _form(people: People, options: Options, rules: dict, pins: dict[int, int] | 
         raise NotFormable(blockers)
     shape = criteria.sizes(len(people), options)
     try:
-        solution = solve(_problem(people, options, rules, shape, pins), seconds=options.seconds, seed=options.seed)
+        solution = solve(_problem(people, options, rules, shape, pins), seconds=options.seconds, seed=options.seed,
+                         iterations=options.iterations)
     except Infeasible as exc:
         raise NotFormable([Blocker(str(exc), ["Remove a pin or a pair rule", "Change the number of circles"])]) from exc
     groups = [[people.ids[i] for i in group] for group in solution.groups]

@@ -5,7 +5,7 @@ import pytest
 import streamlit as st
 
 from lib import auth, db, directory, imports
-from tests.apptest_support import app, open_page, texts
+from tests.apptest_support import app, open_page, query, texts
 from tests.conftest import PASSWORD
 from tests.test_coverage import export
 
@@ -27,15 +27,6 @@ APPLICATION_HEADER = ["Timestamp", "Email Address", "Name", "Institution", "How 
                       "I agree to the participant expectations"]
 TYPED_INTEREST = "Zoë's *club* for O'Neil & José Álvarez"
 FORMULA_INTEREST = '=HYPERLINK("http://evil.example","x")'
-
-
-def run_sql(sql: str, params: list | None = None) -> list[tuple]:
-    """Run a query on the test database with its own connection."""
-    conn = db.connect()
-    try:
-        return conn.execute(sql, params or []).fetchall()
-    finally:
-        conn.close()
 
 
 def published_in(region: str | None = None) -> int:
@@ -130,7 +121,7 @@ def test_typed_interests_and_names_show_as_typed():
     assert any("\\*club\\*" in caption.value for caption in at.caption)
     # José and Zoë are published; Pat's formula-like job title holds his answer back until reviewed.
     assert metrics(at)["Published members"] == f"{published_in():,}"
-    assert run_sql("SELECT count(*) FROM survey_responses WHERE held_reason IS NOT NULL")[0][0] == 1
+    assert query("SELECT count(*) FROM survey_responses WHERE held_reason IS NOT NULL")[0][0] == 1
 
 
 @pytest.fixture

@@ -107,6 +107,7 @@ def set_pair_rule(conn: duckdb.DuckDBPyConnection, cycle: str, kind: str, a: int
         raise ValueError("Choose two different people.")
     a, b = sorted((int(a), int(b)))
     other = "together" if kind == "forbidden" else "forbidden"
+    # Table names come from this fixed map (kind is checked above), never from input; values are parameters.
     table = {"forbidden": "forbidden_pairs", "together": "together_pairs"}
     with writing(conn, "the pair rules") as tx:
         if on and scalar(tx, f"SELECT count(*) FROM {table[other]} WHERE cycle = ? AND person_a = ? AND person_b = ?",

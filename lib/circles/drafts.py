@@ -129,12 +129,14 @@ def load(conn: duckdb.DuckDBPyConnection, draft_id: int) -> Draft:
                   options=Options.from_json(row[5]), solver=json.loads(row[6]) if row[6] else {},
                   created_by=row[7], created_at=row[8], updated_by=row[9], updated_at=row[10],
                   finalised_by=row[11], finalised_at=row[12])
+    # Circle A ... Z, then AA: shorter names first, so the letters read in order.
     circles = conn.execute("""
         SELECT c.id, c.name, c.facilitator, c.meeting_slot, c.format,
                list(m.person_id ORDER BY m.person_id) FILTER (WHERE m.person_id IS NOT NULL),
                list(m.person_id ORDER BY m.person_id) FILTER (WHERE m.pinned)
         FROM circles c LEFT JOIN circle_members m ON m.circle_id = c.id
-        WHERE c.draft_id = ? GROUP BY ALL ORDER BY c.name""", [draft_id]).fetchall()
+        WHERE c.draft_id = ? GROUP BY c.id, c.name, c.facilitator, c.meeting_slot, c.format
+        ORDER BY length(c.name), c.name""", [draft_id]).fetchall()
     everyone = pool(conn, draft.cycle)
     placed_ids = [p for c in circles for p in (c[5] or [])]
     # Members of an imported roster may have no application this cycle; they still show, by name.

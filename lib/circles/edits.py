@@ -206,7 +206,7 @@ def copy(conn: duckdb.DuckDBPyConnection, draft_id: int, name: str, actor: str) 
         new_id = scalar(tx, """INSERT INTO circle_drafts (cycle, name, status, weights, solver, created_by)
                                VALUES (?, ?, 'draft', ?, ?, ?) RETURNING id""", [row[0], name.strip(), *row[1:], actor])
         for cid, cname, slot, fmt, facilitator in tx.execute(
-                "SELECT id, name, meeting_slot, format, facilitator FROM circles WHERE draft_id = ? ORDER BY name",
+                "SELECT id, name, meeting_slot, format, facilitator FROM circles WHERE draft_id = ? ORDER BY length(name), name",
                 [draft_id]).fetchall():
             new_circle = scalar(tx, """INSERT INTO circles (draft_id, cycle, name, meeting_slot, format, facilitator)
                                        VALUES (?, ?, ?, ?, ?, ?) RETURNING id""",

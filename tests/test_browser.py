@@ -565,6 +565,7 @@ def test_directory_search_profile_and_published_downloads(page, app, tmp_path):
     for fmt, check in (("csv", lambda data: data.startswith(b"\xef\xbb\xbf")),
                        ("html", lambda data: b"<html" in data.lower() and b"mailto:" in data),
                        ("pdf", lambda data: data.startswith(b"%PDF"))):
+        support.wait_until_quiet(page)  # a deferred download belongs to the finished run
         with page.expect_download() as download:
             page.locator(f".st-key-publish_{fmt} button").click()
         path = tmp_path / download.value.suggested_filename
@@ -631,6 +632,7 @@ def test_circles_propose_move_finalise_and_export(page, app, tmp_path):
     for fmt, check in (("csv", lambda data: data.startswith(b"\xef\xbb\xbfCircle")),
                        ("xlsx", lambda data: data.startswith(b"PK")),
                        ("ics", lambda data: data.startswith(b"BEGIN:VCALENDAR"))):
+        support.wait_until_quiet(page)  # a deferred download belongs to the finished run
         with page.expect_download() as download:
             page.locator(f".st-key-download_{fmt} button").click()
         path = tmp_path / download.value.suggested_filename

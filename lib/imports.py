@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 
 import duckdb
 
-from . import cycles, forms, guesses
+from . import cycles, forms, guesses, outcomes
 from .answers import parse_career_stage, split_checkboxes
 from .db import audit, first, scalar, transaction
 from .settings import get_settings
@@ -230,6 +230,7 @@ def _count(conn: duckdb.DuckDBPyConnection, kind: str, result: ImportResult) -> 
                 AND o.participate_again IS NOT DISTINCT FROM i.participate_again
                 AND o.comments IS NOT DISTINCT FROM i.comments)""")
         result.new = scalar(conn, "SELECT count(*) FROM incoming") - result.unchanged
+        result.warnings += [Problem(None, None, None, note) for note in outcomes.incoming_flags(conn)]
     elif kind == "attendance":
         counts = first(conn.execute("""
             SELECT count(*) FILTER (WHERE a.status = i.status),
@@ -327,6 +328,10 @@ def _write_rosters(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:
         INSERT INTO circle_members (circle_id, person_id)
         SELECT DISTINCT c.id, i.person_id FROM incoming i JOIN circles c ON c.draft_id = ? AND c.name = i.circle""",
                  [draft_id])
+    from . import meetings  # the calendar needs the circles package, which only rosters use
+
+    meetings.ensure_schedule(conn, [row[0] for row in conn.execute(
+        "SELECT id FROM circles WHERE draft_id = ?", [draft_id]).fetchall()])
     conn.execute("""
         UPDATE applications SET status = 'placed', version = version + 1
         WHERE cycle = ? AND person_id IN (SELECT person_id FROM incoming) AND status = 'applied'""", [cycle])

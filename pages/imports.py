@@ -186,6 +186,8 @@ for column, (label, value) in zip(figures, [
     column.metric(label, f"{value:,}", border=True)
 if preview.cycles:
     st.caption("Program year(s): " + ", ".join(preview.cycles))
+for warning in (w for w in preview.warnings if w.row is None and w.column is None):
+    st.warning(escape(warning.message), icon=":material/warning:")
 
 problems = preview.problems_frame()
 if not problems.empty:

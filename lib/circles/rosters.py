@@ -35,7 +35,7 @@ EXPECTATIONS = (
 class Meeting:
     """One meeting of a circle's year."""
 
-    kind: str        # orientation, monthly
+    kind: str        # orientation, monthly, extra (added by the committee)
     seq: int         # 0 for the orientation, 1..8 for October..May
     month: str
     day: date
@@ -45,6 +45,8 @@ class Meeting:
     @property
     def title(self) -> str:
         """How the meeting is named in calendars and emails."""
+        if self.kind == "extra":
+            return "Added circle meeting"
         return "Orientation" if self.kind == "orientation" else f"Circle meeting {self.seq} of 8"
 
 

@@ -23,6 +23,10 @@ overview = _page("pages/overview.py", "Overview", ":material/dashboard:", "overv
 directory = _page("pages/directory.py", "Skills Directory", ":material/menu_book:", "directory")
 coverage = _page("pages/coverage.py", "Coverage", ":material/map:", "coverage", viewer.is_committee)
 circles = _page("pages/circles.py", "Circles", ":material/group_work:", "circles", viewer.is_committee)
+attendance = _page("pages/attendance.py", "Meetings and attendance", ":material/event_available:", "attendance",
+                   viewer.is_committee)
+outcomes = _page("pages/outcomes.py", "Outcomes", ":material/insights:", "outcomes", viewer.is_committee)
+report = _page("pages/report.py", "Annual report", ":material/summarize:", "report", viewer.is_committee)
 importer = _page("pages/imports.py", "Import", ":material/upload_file:", "import", viewer.is_committee)
 taxonomy = _page("pages/skills.py", "Skills and institutions", ":material/category:", "skills", viewer.is_committee)
 users = _page("pages/admin.py", "Users", ":material/manage_accounts:", "admin", viewer.is_admin)
@@ -37,18 +41,21 @@ def home() -> None:
 
 start = st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")
 if viewer.is_committee:
-    sections = {"Programs": [overview, directory, coverage, circles], "Data": [importer, taxonomy]}
+    sections = {"Programs": [overview, directory, coverage, circles, attendance, outcomes, report],
+                "Data": [importer, taxonomy]}
     if viewer.is_admin:
         sections["Administration"] = [users]
     sections["You"] = [account]
     sections[""] = [start] + ([] if viewer.is_admin else [users])
 else:
-    sections = {"": [directory, account, start, overview, coverage, circles, importer, taxonomy, users]}
+    sections = {"": [directory, account, start, overview, coverage, circles, attendance, outcomes, report, importer,
+                     taxonomy, users]}
 
 # The navigation is drawn by ui.session.sidebar from the same sections, so Streamlit's own menu stays hidden,
 # and with it the list of page files it would show for a pages/ folder on a freshly started server.
 navigation = st.navigation(sections, position="hidden")
-by_url = {page.url_path: page for page in (overview, directory, coverage, circles, importer, taxonomy, users, account)}
+by_url = {page.url_path: page for page in (overview, directory, coverage, circles, attendance, outcomes, report, importer,
+                                           taxonomy, users, account)}
 session.land_after_login(by_url)
 st.logo("data/brand/logo.svg", size="large")
 session.sidebar(viewer, sections)

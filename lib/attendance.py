@@ -73,6 +73,25 @@ def grid(conn: duckdb.DuckDBPyConnection, circle_id: int) -> Grid:
     return Grid(circle_id, row[0], row[1], meetings, members, marks)
 
 
+def circle_list(conn: duckdb.DuckDBPyConnection, cycle: str) -> pd.DataFrame:
+    """A cycle's final circles with their member counts and a label for pickers."""
+    frame = conn.execute("""
+        SELECT c.id AS circle_id, c.name, count(cm.person_id) AS members FROM circles c
+        JOIN circle_drafts d ON d.id = c.draft_id LEFT JOIN circle_members cm ON cm.circle_id = c.id
+        WHERE d.cycle = ? AND d.status = 'final' GROUP BY c.id, c.name ORDER BY length(c.name), c.name""",
+                         [cycle]).df()
+    frame["label"] = [f"{n} ({m} members)" for n, m in zip(frame["name"], frame["members"])]
+    return frame
+
+
+def last_change(conn: duckdb.DuckDBPyConnection, circle_id: int) -> tuple | None:
+    """(who, when) of the last mark set by hand in a circle, or None."""
+    return first(conn.execute("""
+        SELECT a.updated_by, a.updated_at FROM attendance a JOIN meetings m ON m.id = a.meeting_id
+        WHERE m.circle_id = ? AND a.updated_at IS NOT NULL ORDER BY a.updated_at DESC LIMIT 1""",
+                              [circle_id]).fetchall())
+
+
 def changes(before: Grid, edited: pd.DataFrame) -> dict[tuple[int, int], tuple[str | None, str | None]]:
     """The cells an edited grid frame changes: (person_id, meeting_id) -> (status seen, new status or None)."""
     by_title = {t: int(m) for m, t in zip(before.meetings["meeting_id"], before.meetings["title"])}

@@ -14,6 +14,7 @@ def headline(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict:
     cover = directory.coverage(conn, cycle)
     depth = coverage.summary(conn, cycle)
     apps = applications.counts(conn, cycle)
+    said = outcomes.summary(conn, cycle)
     circles = scalar(conn, """SELECT count(*) FROM circles c JOIN circle_drafts d ON d.id = c.draft_id
                               WHERE d.cycle = ? AND d.status = 'final'""", [cycle])
     participants = scalar(conn, """SELECT count(DISTINCT m.person_id) FROM circle_members m
@@ -36,9 +37,17 @@ def headline(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict:
         "circles": circles,
         "participants": participants,
         "attendance": outcomes.attendance_rate(conn, cycle),
-        "participate_again": outcomes.n_of_n(conn, cycle, "participate_again"),
-        "met_goals": outcomes.n_of_n(conn, cycle, "met_goals"),
+        "participate_again": _n_of_n(said.would_again),
+        "met_goals": _n_of_n(said.met_goals),
+        "outcome_flags": said.flags,
     }
+
+
+def _n_of_n(answer: outcomes.Answer) -> dict:
+    """One question's yes of responses and interval, as the Overview and `stats` read them."""
+    low, high = answer.interval or (None, None)
+    return {"question": answer.question, "label": answer.label, "yes": answer.yes, "responses": answer.n,
+            "low": low, "high": high}
 
 
 def trend(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -58,6 +67,7 @@ def trend(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             "circles": figures["circles"],
             "attendance_rate": figures["attendance"]["rate"],
             "participate_again_share": again["yes"] / again["responses"] if again["responses"] else None,
+            "outcome_flags": len(figures["outcome_flags"]),
         })
         for key in ("participate_again", "met_goals"):
             answer = figures[key]

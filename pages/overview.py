@@ -6,6 +6,7 @@ import streamlit as st
 from lib import applications
 from lib.outcomes import SHORT_LABELS as outcome_questions
 from ui import cache, session
+from ui.markup import escape
 
 session.page()  # first: a file Streamlit ran by itself goes through app.py
 
@@ -77,7 +78,9 @@ with h:
     st.metric("Would participate again", f"{again['yes']} of {again['responses']}" if again["responses"] else "—",
               delta=change, help=f"{interval}. Small cohorts say little: the interval shows how little.", border=True,
               chart_data=shares.tolist() if len(shares) > 1 else None, chart_type="line")
-    st.caption(interval)
+    st.caption(interval + (" · ⚑ flagged" if figures["outcome_flags"] else ""))
+for flag in figures["outcome_flags"]:
+    st.warning(escape(flag), icon=":material/flag:")
 
 st.divider()
 left, right = st.columns(2)
@@ -101,7 +104,8 @@ with right:
                 rows.append({"cycle": year["cycle"], "question": label,
                              "share": year[f"{key}_yes"] / year[f"{key}_responses"],
                              "low": year[f"{key}_low"], "high": year[f"{key}_high"],
-                             "n of N": f"{year[f'{key}_yes']} of {year[f'{key}_responses']}"})
+                             "n of N": f"{year[f'{key}_yes']} of {year[f'{key}_responses']}",
+                             "flagged": "yes: see the Outcomes page" if year["outcome_flags"] else "no"})
     outcomes = pd.DataFrame(rows)
     if outcomes.empty:
         st.info("No end-of-year survey imported yet.")
@@ -110,11 +114,13 @@ with right:
             x=alt.X("cycle:N", title="Program year", axis=alt.Axis(labelAngle=0)),
             color=alt.Color("question:N", title=None, legend=alt.Legend(orient="top", labelLimit=320),
                             scale=alt.Scale(range=["#2E6F73", "#C9A227"])),
-            xOffset="question:N")
+            xOffset="question:N",
+            # The selected program year stands out, as on the bar chart beside it.
+            opacity=alt.condition(alt.datum.cycle == cycle, alt.value(1.0), alt.value(0.35)))
         bars = base.mark_rule(strokeWidth=3).encode(y=alt.Y("low:Q", title="Share Yes", axis=alt.Axis(format="%"),
                                                             scale=alt.Scale(domain=[0, 1])), y2="high:Q")
         points = base.mark_point(filled=True, size=80).encode(
-            y="share:Q", tooltip=["cycle", "question", "n of N",
+            y="share:Q", tooltip=["cycle", "question", "n of N", "flagged",
                                   alt.Tooltip("low:Q", format=".0%", title="95% low"),
                                   alt.Tooltip("high:Q", format=".0%", title="95% high")])
         st.altair_chart(alt.layer(bars, points).properties(height=260), width="stretch", height=330)

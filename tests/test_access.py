@@ -19,8 +19,11 @@ from ui import session
 from ui.markup import escape
 
 PAGES = {"pages/overview.py": "Overview", "pages/directory.py": "ALI Skills Directory", "pages/imports.py": "Import",
-         "pages/admin.py": "Users", "pages/account.py": "My account", "pages/circles.py": "Peer Mentorship Circles"}
-COMMITTEE_ONLY = {"pages/overview.py", "pages/imports.py", "pages/admin.py", "pages/circles.py"}
+         "pages/admin.py": "Users", "pages/account.py": "My account", "pages/circles.py": "Peer Mentorship Circles",
+         "pages/attendance.py": "Meetings and attendance", "pages/outcomes.py": "Outcomes",
+         "pages/report.py": "Annual report"}
+COMMITTEE_ONLY = {"pages/overview.py", "pages/imports.py", "pages/admin.py", "pages/circles.py", "pages/attendance.py",
+                  "pages/outcomes.py", "pages/report.py"}
 
 
 @pytest.fixture(autouse=True)

@@ -147,3 +147,123 @@ def circle_guests(topics: tuple[str, ...], members: tuple[int, ...], version: in
     from lib.circles import guests
 
     return guests.suggest_for(cursor(), list(topics), list(members))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def attendance_circles(cycle: str, version: int) -> pd.DataFrame:
+    """Cached final circles of a cycle, labelled with their member counts, for pickers."""
+    from lib import attendance
+
+    return attendance.circle_list(cursor(), cycle)
+
+
+@st.cache_data(show_spinner="Counting attendance", max_entries=16)
+def attendance_summary(cycle: str, version: int):
+    """Cached attendance figures of a cycle."""
+    from lib import attendance
+
+    return attendance.summary(cursor(), cycle)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def attendance_members(cycle: str, version: int) -> pd.DataFrame:
+    """Cached attendance per member of a cycle's circles."""
+    from lib import attendance
+
+    return attendance.members(cursor(), cycle)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def attendance_by_circle(cycle: str, version: int) -> pd.DataFrame:
+    """Cached attendance per circle of a cycle."""
+    from lib import attendance
+
+    return attendance.circles(cursor(), cycle)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def meetings_held(cycle: str, version: int) -> int:
+    """Cached count of a cycle's meetings held so far."""
+    from lib import meetings
+
+    return meetings.held(cursor(), cycle)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def circle_meetings(cycle: str, circle_id: int, version: int) -> pd.DataFrame:
+    """Cached calendar of one circle, cancelled meetings included."""
+    from lib import meetings
+
+    return meetings.of_cycle(cursor(), cycle, circle_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def attendance_last_change(circle_id: int, version: int) -> tuple | None:
+    """Cached (who, when) of the last mark set by hand in a circle."""
+    from lib import attendance
+
+    return attendance.last_change(cursor(), circle_id)
+
+
+@st.cache_data(show_spinner="Reading the end-of-year survey", max_entries=16)
+def outcomes_summary(cycle: str, version: int):
+    """Cached outcomes of a cycle."""
+    from lib import outcomes
+
+    return outcomes.summary(cursor(), cycle)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def outcomes_breakdown(cycle: str, by: str, version: int) -> tuple:
+    """Cached outcome breakdown (small groups suppressed)."""
+    from lib import outcomes
+
+    return outcomes.breakdown(cursor(), cycle, by)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def outcomes_comments(cycle: str, quotable_only: bool, version: int) -> pd.DataFrame:
+    """Cached comments of a cycle's end-of-year survey."""
+    from lib import outcomes
+
+    return outcomes.comments(cursor(), cycle, quotable_only)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def outcomes_entered(cycle: str, version: int) -> pd.DataFrame:
+    """Cached answers typed in by the committee."""
+    from lib import outcomes
+
+    return outcomes.entered(cursor(), cycle)
+
+
+@st.cache_data(show_spinner="Comparing cohorts", max_entries=8)
+def cohorts(version: int) -> pd.DataFrame:
+    """Cached cohorts side by side."""
+    from lib import cohorts as years
+
+    return years.side_by_side(cursor())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def alumni(version: int) -> pd.DataFrame:
+    """Cached alumni follow-up per cohort."""
+    from lib import cohorts as years
+
+    return years.alumni(cursor())
+
+
+@st.cache_data(show_spinner="Writing the report", max_entries=8)
+def report_content(cycle: str, version: int):
+    """Cached content of a cycle's annual report."""
+    from lib import report
+
+    return report.build(cursor(), cycle)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def report_sections(cycle: str, version: int) -> dict:
+    """Cached free-text sections of a cycle's report."""
+    from lib import report
+
+    return report.sections(cursor(), cycle)

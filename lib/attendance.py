@@ -26,6 +26,7 @@ from .meetings import title
 
 STATUSES = ("present", "absent", "excused")
 LABELS = {"present": "Present", "absent": "Absent", "excused": "Excused"}
+UNMARKED = "—"  # how the grid shows a meeting not marked for a member
 
 
 @dataclass
@@ -40,13 +41,13 @@ class Grid:
     marks: dict[tuple[int, int], str] = field(default_factory=dict)  # (person_id, meeting_id) -> status
 
     def frame(self) -> pd.DataFrame:
-        """Members as rows, meetings as columns (their titles), marks as labels ('' when not marked)."""
+        """Members as rows, meetings as columns (their titles), marks as labels (UNMARKED when not marked)."""
         columns = {int(m): t for m, t in zip(self.meetings["meeting_id"], self.meetings["title"])}
         rows = []
         for person_id, name in zip(self.members["person_id"], self.members["name"]):
             row = {"person_id": int(person_id), "Member": name}
             for meeting_id, heading in columns.items():
-                row[heading] = LABELS.get(self.marks.get((int(person_id), meeting_id), ""), "")
+                row[heading] = LABELS.get(self.marks.get((int(person_id), meeting_id), ""), UNMARKED)
             rows.append(row)
         return pd.DataFrame(rows, columns=["person_id", "Member", *columns.values()])
 
@@ -101,6 +102,7 @@ def changes(before: Grid, edited: pd.DataFrame) -> dict[tuple[int, int], tuple[s
         person_id = int(record["person_id"])
         for heading, meeting_id in by_title.items():
             text = str(record.get(heading) or "").strip().lower()
+            text = "" if text in (UNMARKED, "none", "nan") else text
             new = words.get(text) if text else None
             if text and new is None:
                 raise ValueError(f"'{record.get(heading)}' is not a mark: use Present, Absent or Excused.")
@@ -160,57 +162,66 @@ def save(conn: duckdb.DuckDBPyConnection, circle_id: int,
     return len(cells)
 
 
-def marks(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None = None) -> pd.DataFrame:
-    """Every member of a cycle's final circles by every meeting that counts, with the mark (None if unmarked)."""
-    today = today or date.today()
-    return conn.execute("""
-        WITH counted AS (
-            SELECT m.id, m.circle_id, m.kind, m.seq, m.held_on FROM meetings m
-            JOIN circles c ON c.id = m.circle_id JOIN circle_drafts d ON d.id = c.draft_id
-            WHERE d.cycle = ? AND d.status = 'final' AND NOT m.cancelled
-              AND (m.held_on <= ? OR EXISTS (SELECT 1 FROM attendance a WHERE a.meeting_id = m.id)))
+_MARKS = """
+    WITH counted AS (
+        SELECT m.id, m.circle_id, m.kind, m.seq, m.held_on FROM meetings m
+        JOIN circles c ON c.id = m.circle_id JOIN circle_drafts d ON d.id = c.draft_id
+        WHERE d.cycle = ? AND d.status = 'final' AND NOT m.cancelled
+          AND (m.held_on <= ? OR EXISTS (SELECT 1 FROM attendance a WHERE a.meeting_id = m.id))),
+    marks AS (
         SELECT cm.person_id, c.id AS circle_id, c.name AS circle, coalesce(p.name, p.email) AS name,
                k.id AS meeting_id, k.kind, k.seq, k.held_on, a.status,
                row_number() OVER (PARTITION BY cm.person_id, c.id ORDER BY k.held_on NULLS LAST,
                                   CASE k.kind WHEN 'orientation' THEN 0 ELSE 1 END, k.seq) AS position
         FROM counted k JOIN circles c ON c.id = k.circle_id JOIN circle_members cm ON cm.circle_id = c.id
         JOIN people p ON p.id = cm.person_id
-        LEFT JOIN attendance a ON a.meeting_id = k.id AND a.person_id = cm.person_id
-        ORDER BY length(c.name), c.name, name, position""", [cycle, today]).df()
+        LEFT JOIN attendance a ON a.meeting_id = k.id AND a.person_id = cm.person_id)
+"""
 
 
-def _streaks(statuses: list) -> tuple[bool, bool]:
-    """(missed two in a row at some point, last two marks both absent) over marks in meeting order."""
-    marked = [s for s in statuses if isinstance(s, str)]
-    ever = any(a == b == "absent" for a, b in zip(marked, marked[1:]))
-    return ever, len(marked) >= 2 and marked[-1] == marked[-2] == "absent"
+def marks(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None = None) -> pd.DataFrame:
+    """Every member of a cycle's final circles by every meeting that counts, with the mark (None if unmarked)."""
+    return conn.execute(_MARKS + "SELECT * FROM marks ORDER BY length(circle), circle, name, position",
+                        [cycle, today or date.today()]).df()
 
 
 def members(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None = None) -> pd.DataFrame:
     """Per member: circle, present, absent, excused, marked, rate, missed two in a row, at risk, completed."""
-    frame = marks(conn, cycle, today)
-    last_meeting = (conn.execute("""
-        SELECT m.circle_id, arg_max(m.id, m.held_on) FROM meetings m JOIN circles c ON c.id = m.circle_id
-        JOIN circle_drafts d ON d.id = c.draft_id
-        WHERE d.cycle = ? AND d.status = 'final' AND NOT m.cancelled AND m.kind <> 'orientation'
-        GROUP BY m.circle_id""", [cycle]).fetchall())
-    last = dict(last_meeting)
-    rows = []
-    for (person_id, circle_id), part in frame.groupby(["person_id", "circle_id"], sort=False):
-        statuses = part["status"].tolist()
-        present, absent, excused = (statuses.count(s) for s in STATUSES)
-        marked = present + absent + excused
-        ever, at_risk = _streaks(statuses)
-        final = part.loc[part["meeting_id"] == last.get(circle_id), "status"]
-        final_mark = final.iloc[0] if len(final) and isinstance(final.iloc[0], str) else None
-        rows.append({"person_id": int(person_id), "name": part["name"].iloc[0], "circle_id": int(circle_id),
-                     "circle": part["circle"].iloc[0], "present": present, "absent": absent, "excused": excused,
-                     "marked": marked, "meetings": len(statuses), "rate": present / marked if marked else None,
-                     "missed_two_in_a_row": ever, "at_risk": at_risk,
-                     "completed": None if final_mark is None else final_mark in ("present", "excused")})
-    return pd.DataFrame(rows, columns=["person_id", "name", "circle_id", "circle", "present", "absent", "excused",
-                                       "marked", "meetings", "rate", "missed_two_in_a_row", "at_risk",
-                                       "completed"])
+    # Streaks run over marked meetings only, so a meeting nobody marked neither breaks nor extends one.
+    return conn.execute(_MARKS + """
+        , marked AS (
+            SELECT person_id, circle_id, status,
+                   lag(status) OVER (PARTITION BY person_id, circle_id ORDER BY position) AS before,
+                   row_number() OVER (PARTITION BY person_id, circle_id ORDER BY position DESC) AS from_end
+            FROM marks WHERE status IS NOT NULL),
+        streaks AS (
+            SELECT person_id, circle_id, bool_or(status = 'absent' AND before = 'absent') AS ever,
+                   count(*) FILTER (WHERE from_end <= 2 AND status = 'absent') = 2 AS at_risk
+            FROM marked GROUP BY person_id, circle_id),
+        last AS (
+            SELECT m.circle_id, arg_max(m.id, m.held_on) AS meeting_id FROM meetings m
+            JOIN circles c ON c.id = m.circle_id JOIN circle_drafts d ON d.id = c.draft_id
+            WHERE d.cycle = ? AND d.status = 'final' AND NOT m.cancelled AND m.kind <> 'orientation'
+            GROUP BY m.circle_id),
+        finals AS (
+            SELECT k.person_id, k.circle_id, k.status FROM marks k JOIN last l ON l.meeting_id = k.meeting_id)
+        SELECT k.person_id, any_value(k.name) AS name, k.circle_id, any_value(k.circle) AS circle,
+               count(*) FILTER (WHERE k.status = 'present') AS present,
+               count(*) FILTER (WHERE k.status = 'absent') AS absent,
+               count(*) FILTER (WHERE k.status = 'excused') AS excused,
+               count(k.status) AS marked, count(*) AS meetings,
+               CASE WHEN count(k.status) > 0
+                    THEN count(*) FILTER (WHERE k.status = 'present') / count(k.status) END AS rate,
+               coalesce(any_value(s.ever), false) AS missed_two_in_a_row,
+               coalesce(any_value(s.at_risk), false) AS at_risk,
+               CASE WHEN any_value(f.status) IS NOT NULL THEN any_value(f.status) IN ('present', 'excused')
+                    END AS completed
+        FROM marks k
+        LEFT JOIN streaks s ON s.person_id = k.person_id AND s.circle_id = k.circle_id
+        LEFT JOIN finals f ON f.person_id = k.person_id AND f.circle_id = k.circle_id
+        GROUP BY k.person_id, k.circle_id
+        ORDER BY length(any_value(k.circle)), any_value(k.circle), any_value(k.name)""",
+                        [cycle, today or date.today(), cycle]).df().astype({"completed": "object"})
 
 
 def circles(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None = None) -> pd.DataFrame:

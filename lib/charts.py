@@ -2,8 +2,8 @@
 
 Each builder takes plain data (DataFrames, lib.outcomes.Outcomes) and returns a Vega-Lite specification as a
 plain dict, data inlined. The core never imports Altair (a house rule keeps lib/ free of the UI's libraries),
-so a page draws one with `st.vega_lite_chart(spec, width="stretch")` (or `alt.Chart.from_dict(spec)` /
-`alt.LayerChart.from_dict(spec)` to keep working in Altair), and the report turns it into an image with
+so a page draws one with `st.vega_lite_chart(spec, width="stretch")` (or `alt.LayerChart.from_dict(spec)`,
+as every chart here is a layer, to keep working in Altair), and the report turns it into an image with
 `to_png` / `to_svg`, through vl-convert: the Vega-Lite compiler and renderer in one native package, no browser,
 no network. Nothing here is interactive (no selections), so a still image shows everything a page does.
 Colours are the brand's: teal for yes and the main figures, gold for the middle answers, navy for no.
@@ -151,7 +151,7 @@ def attendance_rows(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def attendance_by_circle(frame: pd.DataFrame) -> dict:
+def attendance_by_circle(frame: pd.DataFrame, subtitle: str | None = None) -> dict:
     """Attendance rate per circle (present over marked) as bars, each labelled '90% (43 of 48)'."""
     rows = attendance_rows(frame)
     y = {"field": "circle", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 200}}
@@ -171,7 +171,7 @@ def attendance_by_circle(frame: pd.DataFrame) -> dict:
                "encoding": {"y": y, "x": {"field": "at", "type": "quantitative"}, "text": {"field": "label"}}}
     height = max(40, 30 * len(rows))
     return _spec("Attendance by circle", rows, {"layer": [bars, labels, outside]}, height=height,
-                 subtitle="Share of marked member-meetings attended (excused counts as marked)")
+                 subtitle=subtitle or "Share of marked member-meetings attended (excused counts as marked)")
 
 
 def cohort_rows(frame: pd.DataFrame) -> list[dict]:

@@ -107,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     _circles_parser(sub)
     _applications_parser(sub)
     _grouping_parser(sub)
+    _report_parsers(sub)
     return parser
 
 
@@ -257,6 +258,8 @@ def _run(conn, args) -> int:
         return _applications_command(conn, args)
     if args.command == "grouping":
         return _grouping(args)
+    if args.command in ("outcomes", "report"):
+        return _report_command(conn, args)
     raise AssertionError(args.command)
 
 
@@ -476,4 +479,56 @@ def _grouping(args) -> int:
     print(f"seconds: {solution.seconds:.2f}")
     for g, members in enumerate(solution.groups):
         print(f"group {g} ({len(members)}): " + " ".join(map(str, members)))
+    return 0
+
+
+def _report_parsers(sub) -> None:
+    """Register `outcomes` (a program year's outcome figures) and `report` (the annual report to a file)."""
+    result = sub.add_parser("outcomes", help="a program year's end-of-year outcomes, attendance and flags")
+    result.add_argument("--cycle", required=True, help="program year, e.g. 2023-24")
+    result.add_argument("--json", action="store_true", help="print one JSON object")
+    annual = sub.add_parser("report", help="write the annual report to ALI leadership (PDF, HTML or Markdown)")
+    annual.add_argument("--cycle", required=True, help="program year, e.g. 2023-24")
+    annual.add_argument("--format", required=True, choices=("pdf", "html", "md"))
+    annual.add_argument("--out", required=True, type=Path)
+
+
+def _report_command(conn, args) -> int:
+    """Run `outcomes` (figures as text or JSON) or `report` (write the file; say where and how big)."""
+    from . import attendance, cycles, outcomes, report
+
+    cycles.application_deadline(conn, args.cycle)  # ValueError naming the known years for an unknown one
+    if args.command == "report":
+        built = report.build(conn, args.cycle)
+        data = report.render_report(built, args.format)
+        try:
+            args.out.write_bytes(data)
+        except OSError as exc:
+            raise ValueError(f"Cannot write {args.out}: {exc.strerror or exc}") from exc
+        print(f"Wrote {built.title} ({args.format}) to {args.out}: {len(data):,} bytes")
+        for flag in built.flags:
+            print(f"  warning: {flag}")
+        return 0
+    result = outcomes.summary(conn, args.cycle)
+    seen = attendance.summary(conn, args.cycle)
+    if args.json:
+        body = result.as_dict() | {"attendance_rate": seen.rate, "attendance": seen.as_dict(),
+                                   "sentences": {"met_goals": result.sentence("met_goals"),
+                                                 "participate_again": result.sentence("participate_again")}}
+        print(json.dumps(body, ensure_ascii=False))
+        return 0
+    print(f"Outcomes of {args.cycle}")
+    print(f"  {result.sentence('met_goals')}")
+    print(f"  {result.sentence('participate_again')}")
+    rate = f" ({result.response_rate:.0%})" if result.response_rate is not None else ""
+    print(f"  responses: {result.responses} from {result.participants} participants{rate}; "
+          f"{result.named} named, {result.anonymous} anonymous")
+    answered = sum(result.satisfaction.values())
+    print("  satisfaction: " + (f"mean {result.satisfaction_mean:.1f} from {answered} answers ("
+                                + ", ".join(f"{k}: {v}" for k, v in result.satisfaction.items()) + ")"
+                                if answered else "no answers"))
+    print("  attendance: " + (f"{seen.rate:.0%} ({seen.present} present of {seen.marked} marked)"
+                              if seen.marked else "nothing marked"))
+    for flag in result.flags:
+        print(f"  warning: {flag}")
     return 0

@@ -12,6 +12,7 @@ groups of 3 responses or more; every share with its 95% Wilson interval and ever
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -28,6 +29,8 @@ FORMATS = {"pdf": ("Printable PDF", "application/pdf"), "html": ("Web page (HTML
 # Quotes beyond these stay on the Outcomes page: a report for leadership is read, not searched.
 MAX_QUOTES = 12
 MAX_THIN_SKILLS = 15
+# More bars than this would not fit a page: the chart shows the circles that most need attention.
+MAX_CHART_CIRCLES = 20
 NOT_WRITTEN = "The committee has not written this section yet."
 
 
@@ -66,7 +69,7 @@ def sections(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict[str, Section]:
     return result
 
 
-def _clean(body: str) -> str:
+def clean(body: str) -> str:
     """The body as saved: no trailing whitespace on any line, no blank lines before or after."""
     lines = [line.rstrip() for line in (body or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return "\n".join(lines).strip("\n")
@@ -81,7 +84,7 @@ def save_section(conn: duckdb.DuckDBPyConnection, cycle: str, key: str, body: st
     """
     if key not in SECTIONS:
         raise ValueError(f"No report section '{key}': use one of {', '.join(SECTIONS)}.")
-    text = _clean(body)
+    text = clean(body)
     if len(text) > MAX_SECTION:
         raise ValueError(f"{SECTIONS[key]} is {len(text):,} characters long; the report takes at most "
                          f"{MAX_SECTION:,} per section.")
@@ -223,6 +226,21 @@ def file_name(cycle: str, fmt: str) -> str:
     return f"ali-mentorship-report-{cycle}.{fmt}"
 
 
+def body_blocks(text: str) -> list[tuple[str, list[str]]]:
+    """The committee's text as blocks: ('p', its lines) and ('ul', its items) for lines starting with '- '."""
+    blocks: list[tuple[str, list[str]]] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        run: tuple[str, list[str]] | None = None
+        for line in paragraph.split("\n"):
+            bullet = line.strip().startswith("- ")
+            kind, content = ("ul", line.strip()[2:].strip()) if bullet else ("p", line)
+            if run is None or run[0] != kind:
+                run = (kind, [])
+                blocks.append(run)
+            run[1].append(content)
+    return blocks
+
+
 def pct(share: float | None) -> str:
     """'98%' (or '-' when there is nothing to divide)."""
     return "-" if share is None else f"{share:.0%}"
@@ -340,9 +358,14 @@ def _attendance(report: Report) -> Part:
     rows = [[r["circle"], str(r["members"]), r["label"], str(int(c)), str(int(k))]
             for r, c, k in zip(charts.attendance_rows(frame), frame["completed"], frame["at_risk"])]
     table = Table("Attendance by circle", ["Circle", "Members", "Attendance", "Completed", "At risk"], rows,
-                  numeric=(1, 3, 4))
-    alt = "Bar chart of the attendance rate of each circle: " + "; ".join(f"{r[0]} {r[2]}" for r in rows) + "."
-    items.append(Figure("attendance", charts.attendance_by_circle(frame), alt, table, show_table=True))
+                  numeric=(1, 2, 3, 4))
+    shown, subtitle = frame, None
+    if len(frame) > MAX_CHART_CIRCLES:
+        shown = frame.sort_values("rate", na_position="first", kind="stable").head(MAX_CHART_CIRCLES)
+        subtitle = f"The {MAX_CHART_CIRCLES} circles of {len(frame):,} with the lowest attendance; all in the table"
+    alt = ("Bar chart of the attendance rate of each circle: "
+           + "; ".join(f"{r['circle']} {r['label']}" for r in charts.attendance_rows(shown)) + ".")
+    items.append(Figure("attendance", charts.attendance_by_circle(shown, subtitle), alt, table, show_table=True))
     return Part("attendance", "Attendance", items)
 
 
@@ -456,10 +479,11 @@ def _years(report: Report) -> Part:
     items = []
     if len(frame) == 1:
         items.append(Text(f"{report.cycle} is the first program year on record; later reports compare years."))
-    flagged = [r["cycle"] for r in frame.to_dict("records") if r["flags"]]
+    # This year's own warnings stand next to its outcomes above; earlier years' are only named here.
+    flagged = [r["cycle"] for r in frame.to_dict("records") if r["flags"] and r["cycle"] != report.cycle]
     if flagged:
-        items.append(Text(f"The outcome figures of {', '.join(flagged)} carry warnings; see "
-                          f"{'that year' if len(flagged) == 1 else 'those years'}' reports.", "flag"))
+        where = "that year's report" if len(flagged) == 1 else "those years' reports"
+        items.append(Text(f"The outcome figures of {', '.join(flagged)} carry warnings; see {where}.", "flag"))
     if charts.cohort_rows(frame):
         alt = ("Share answering yes to both questions per program year, with 95% intervals: "
                + "; ".join(f"{r[0]}: met goals {r[7]}, again {r[8]}" for r in rows) + ".")
@@ -507,5 +531,5 @@ def charts_only(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None 
 
 
 __all__ = ["FORMATS", "MAX_SECTION", "SECTIONS", "ConflictError", "Figure", "Part", "Report", "Section", "Stats",
-           "Table", "Text", "build", "charts_only", "file_name", "render", "render_report", "save_section",
-           "sections", "title"]
+           "Table", "Text", "body_blocks", "build", "charts_only", "file_name", "render", "render_report",
+           "save_section", "sections", "title"]

@@ -11,7 +11,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from .publication import FONT_DIR
-from .report import Figure, Stats, Table, Text
+from .report import Figure, Stats, Table, Text, body_blocks
 
 if TYPE_CHECKING:
     from .report import Report
@@ -21,29 +21,47 @@ _INK, _GREY, _FLAG_FILL, _HEAD_FILL = (26, 26, 26), (90, 100, 110), (250, 243, 2
 _MARGIN = 18.0
 _TOTAL_PAGES = "{pages}"
 # How large a chart prints: millimetres per CSS pixel of the chart (the default 11 px labels print near 9 pt).
-_MM_PER_PX = 0.3
+_MM_PER_PX = 0.27
 _SCALE = 2
 # A heading with less room than this below it starts the next page, so it never sits alone at the bottom.
 _KEEP_WITH_HEADING = 45.0
+_PAD = 1.2
 
 
 def to_pdf(report: Report) -> bytes:
     """The report as PDF bytes: a title block, then every part in order, 'Page n of N' on every page."""
     pdf = _document(report)
+    pictures = {id(figure): _picture(pdf, figure) for figure in report.figures()}
     pdf.add_page()
     _title_block(pdf, report)
     for part in report.parts:
-        _heading(pdf, part.heading)
+        _heading(pdf, part.heading, _lead(pdf, part, pictures))
         for item in part.items:
             if isinstance(item, Text):
                 _text(pdf, item)
             elif isinstance(item, Stats):
                 _stats(pdf, item)
             elif isinstance(item, Figure):
-                _figure(pdf, item)
+                _figure(pdf, item, pictures[id(item)])
             else:
                 _table(pdf, item)
     return bytes(pdf.output())
+
+
+def _lead(pdf, part, pictures: dict) -> float:
+    """The height a heading needs below it: its part's opening text up to the first chart, table or figures."""
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    need = 0.0
+    for item in part.items[:2]:
+        if isinstance(item, Figure):
+            return need + pictures[id(item)][2] + 3
+        if isinstance(item, Stats):
+            return need + 40
+        if isinstance(item, Table):
+            return need + 25
+        pdf.set_font("DejaVu", "", 10)
+        need += pdf.multi_cell(width, 5.2, item.text, dry_run=True, output="HEIGHT") + 2
+    return need
 
 
 def _document(report: Report):
@@ -117,9 +135,10 @@ def _room(pdf) -> float:
     return pdf.page_break_trigger - pdf.get_y()
 
 
-def _heading(pdf, text: str) -> None:
-    """A part's heading (navy, bold, teal underline), moved to the next page if it would end this one."""
-    if _room(pdf) < _KEEP_WITH_HEADING:
+def _heading(pdf, text: str, lead: float) -> None:
+    """A part's heading (navy, bold, teal underline), on the next page unless its opening fits below it."""
+    body = pdf.page_break_trigger - pdf.t_margin
+    if _room(pdf) < 14 + min(max(lead, _KEEP_WITH_HEADING), body * 0.6):
         pdf.add_page()
     else:
         pdf.ln(4)
@@ -162,11 +181,30 @@ def _text(pdf, item: Text) -> None:
             pdf.rect(pdf.l_margin + 1.5, top, 1.2, pdf.get_y() - top, style="F")
         pdf.ln(2)
         return
+    if item.kind == "body":
+        _body(pdf, item.text, width)
+        return
     small = item.kind in ("note", "empty")
     pdf.set_font("DejaVu", "", 8.5 if small else 10)
     pdf.set_text_color(*(_GREY if small else _INK))
     pdf.multi_cell(width, 4.4 if small else 5.2, item.text, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1.5 if small else 2)
+
+
+def _body(pdf, text: str, width: float) -> None:
+    """The committee's text: its paragraphs and line breaks as typed, '- ' lines as bullets."""
+    pdf.set_font("DejaVu", "", 10)
+    pdf.set_text_color(*_INK)
+    for kind, lines in body_blocks(text):
+        if kind == "p":
+            pdf.multi_cell(width, 5.2, "\n".join(lines), align="L", new_x="LMARGIN", new_y="NEXT")
+        else:
+            for line in lines:
+                pdf.set_x(pdf.l_margin + 2)
+                pdf.cell(4, 5.2, "•")
+                pdf.multi_cell(width - 6, 5.2, line, align="L", new_x="LMARGIN", new_y="NEXT")
+                pdf.ln(0.6)
+        pdf.ln(2)
 
 
 def _stats(pdf, item: Stats) -> None:
@@ -204,17 +242,29 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
-def _figure(pdf, item: Figure) -> None:
-    """The chart as a PNG, no wider than the page, on the next page if it does not fit; its table if wanted."""
+def _picture(pdf, item: Figure) -> tuple:
+    """The chart as an RGB image with the width and height it prints at (no wider than the page)."""
+    from PIL import Image
+
     from . import charts
 
     png = charts.to_png(item.spec, scale=_SCALE)
     pixels_w, pixels_h = _png_size(png)
+    # Flattened to RGB on white: an alpha channel becomes a soft mask some viewers draw as a grey box.
+    picture = Image.open(io.BytesIO(png)).convert("RGB")
+    picture.info.clear()
     width = min(pdf.w - pdf.l_margin - pdf.r_margin, pixels_w / _SCALE * _MM_PER_PX)
-    height = width * pixels_h / pixels_w
+    # A chart taller than a page could never be placed: it is shrunk to fit one.
+    width = min(width, (pdf.page_break_trigger - pdf.t_margin - 10) * pixels_w / pixels_h)
+    return picture, width, width * pixels_h / pixels_w
+
+
+def _figure(pdf, item: Figure, prepared: tuple) -> None:
+    """The chart, on the next page if it does not fit on this one, then its table when the report wants it."""
+    picture, width, height = prepared
     if _room(pdf) < height + 2:
         pdf.add_page()
-    pdf.image(io.BytesIO(png), x=pdf.l_margin, w=width, h=height, alt_text=item.alt)
+    pdf.image(picture, x=pdf.l_margin, w=width, h=height, alt_text=item.alt)
     pdf.set_y(pdf.get_y() + 3)
     if item.show_table:
         _table(pdf, item.table)
@@ -235,8 +285,11 @@ def _table(pdf, table: Table) -> None:
     widths = _widths(pdf, table)
     align = tuple("RIGHT" if i in table.numeric else "LEFT" for i in range(len(table.columns)))
     heading = FontFace(emphasis="BOLD", color=_NAVY, fill_color=_HEAD_FILL)
+    # The table fills its cells with the current fill colour unless told otherwise.
+    pdf.set_fill_color(255, 255, 255)
     with pdf.table(col_widths=widths, width=sum(widths), align="LEFT", text_align=align, line_height=4.6,
-                   headings_style=heading, borders_layout="HORIZONTAL_LINES", padding=1.2) as grid:
+                   headings_style=heading, borders_layout="HORIZONTAL_LINES", padding=_PAD,
+                   cell_fill_mode="NONE") as grid:
         for row in [table.columns, *table.rows]:
             cells = grid.row()
             for value in row:
@@ -250,14 +303,36 @@ def _table(pdf, table: Table) -> None:
 
 
 def _widths(pdf, table: Table) -> tuple[float, ...]:
-    """Column widths from the longest cell of each column, scaled down to the page when they add up to more."""
+    """Column widths that fit each column's longest cell when the page allows, and its longest word always.
+
+    When the columns want more than the page, the widest are cut down to one common width first (never below
+    their longest word), so narrow columns of figures keep their room and a long cell wraps onto a second line.
+    """
     page = pdf.w - pdf.l_margin - pdf.r_margin
-    wanted = []
+    pad = 2 * _PAD + 1.5
+    wanted, least = [], []
     for index, column in enumerate(table.columns):
-        cells = [column] + [row[index] for row in table.rows]
-        wanted.append(min(70.0, max(pdf.get_string_width(str(cell)) for cell in cells) + 4))
-    total = sum(wanted)
-    return tuple(w * page / total for w in wanted) if total > page else tuple(wanted)
+        cells = [str(row[index]) for row in table.rows]
+        pdf.set_font("DejaVu", "B", 8.5)
+        head = pdf.get_string_width(column)
+        head_word = max(pdf.get_string_width(word) for word in column.split() or [""])
+        pdf.set_font("DejaVu", "", 8.5)
+        longest = max([head] + [pdf.get_string_width(cell) for cell in cells])
+        word = max([head_word] + [pdf.get_string_width(w) for cell in cells for w in cell.split()])
+        least.append(word + pad)
+        wanted.append(max(word, min(70.0, longest)) + pad)
+    if sum(wanted) <= page:
+        return tuple(wanted)
+    if sum(least) >= page:
+        return tuple(m * page / sum(least) for m in least)
+    low, high = 0.0, max(wanted)
+    for _ in range(40):
+        cap = (low + high) / 2
+        if sum(max(m, min(w, cap)) for w, m in zip(wanted, least)) > page:
+            high = cap
+        else:
+            low = cap
+    return tuple(max(m, min(w, low)) for w, m in zip(wanted, least))
 
 
 __all__ = ["to_pdf"]

@@ -12,7 +12,7 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from .report import Figure, Stats, Table, Text
+from .report import Figure, Stats, Table, Text, body_blocks
 
 if TYPE_CHECKING:
     from .report import Report
@@ -66,7 +66,7 @@ def to_html(report: Report) -> str:
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{_e(report.title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>", "<main>",
            f"<header><h1>{_e(report.title)}</h1>",
-           f'<p class="made">Academic Libraries of Indiana, Mentorship Committee. Prepared {_e(made)}.</p>'
+           f'<p class="made">Academic Libraries of Indiana, Mentorship Committee. Prepared {_e(made)}.</p>',
            "</header>"]
     for part in report.parts:
         out.append(f'<section id="{_e(part.key)}" aria-labelledby="h-{_e(part.key)}">')
@@ -98,8 +98,13 @@ def _html_text(item: Text) -> str:
     if item.kind == "flag":
         return f'<p class="flag" role="note"><span>Warning:</span> {_e(item.text)}</p>'
     if item.kind == "body":
-        paragraphs = [p for p in re.split(r"\n\s*\n", item.text) if p.strip()]
-        return '<div class="body">' + "".join(f"<p>{_e(p)}</p>" for p in paragraphs) + "</div>"
+        parts = []
+        for kind, lines in body_blocks(item.text):
+            if kind == "p":
+                parts.append("<p>" + _e("\n".join(lines)) + "</p>")
+            else:
+                parts.append("<ul>" + "".join(f"<li>{_e(line)}</li>" for line in lines) + "</ul>")
+        return '<div class="body">' + "".join(parts) + "</div>"
     css = {"note": ' class="note"', "empty": ' class="empty"'}.get(item.kind, "")
     return f"<p{css}>{_e(item.text)}</p>"
 
@@ -172,9 +177,10 @@ def _md_text(item: Text) -> str:
     if item.kind == "flag":
         return "> **Warning:** " + md_escape(" ".join(item.text.split()))
     if item.kind == "body":
-        paragraphs = [p for p in re.split(r"\n\s*\n", item.text) if p.strip()]
         # Two trailing spaces keep a single line break a line break.
-        return "\n\n".join("  \n".join(md_escape(line) for line in p.split("\n")) for p in paragraphs)
+        return "\n\n".join("  \n".join(md_escape(line) for line in lines) if kind == "p" else
+                             "\n".join("- " + md_escape(line) for line in lines)
+                             for kind, lines in body_blocks(item.text))
     if item.kind in ("note", "empty"):
         return "_" + md_escape(item.text) + "_"
     return md_escape(item.text)

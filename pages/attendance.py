@@ -22,6 +22,7 @@ if cycle is None:
 
 VIEWS = ("Attendance", "Record a meeting", "Calendar", "Figures")
 NOTICE, RESET, SEEN = "attendance_notice", "attendance_reset", "attendance_seen"
+PENDING = "attendance_pending"  # grid edits not saved yet, kept while the grid is not on screen
 _forgotten, _values = st.session_state.pop(RESET, ((), {}))
 for _key in _forgotten:
     st.session_state.pop(_key, None)
@@ -41,7 +42,7 @@ if circle_list.empty:
 
 def _done(message: str, forget: tuple[str, ...] = ()) -> None:
     """After a change: forget cached reads, what this session saw and the given widgets; keep the message."""
-    changes.done(message, RESET, NOTICE, (SEEN, "attendance_grid", *_marks_keys(), *forget))
+    changes.done(message, RESET, NOTICE, (SEEN, PENDING, "attendance_grid", *_marks_keys(), *forget))
 
 
 def _marks_keys() -> list[str]:
@@ -69,7 +70,8 @@ if len(risky):
                      icon=":material/warning:"):
         st.dataframe(risky[["name", "circle", "present", "absent", "excused", "rate"]], hide_index=True,
                      width="stretch", key="at_risk_table",
-                     column_config={"name": "Member", "circle": "Circle",
+                     column_config={"name": "Member", "circle": "Circle", "present": "Present", "absent": "Absent",
+                                    "excused": "Excused",
                                     "rate": st.column_config.ProgressColumn("Attendance", format="percent",
                                                                             min_value=0, max_value=1)})
 
@@ -82,6 +84,10 @@ if st.session_state.get("_attendance_shown") != circle_id:
     st.session_state["_attendance_shown"] = circle_id
     for _key in (SEEN, "attendance_grid", *_marks_keys()):
         st.session_state.pop(_key, None)
+pending = st.session_state.setdefault(PENDING, {}).get(circle_id, {})
+if pending and st.session_state.get("attendance_view") != VIEWS[0]:
+    st.warning(f"{len(pending)} change(s) to this circle's grid are not saved yet: open the Attendance view to save "
+               "or discard them.", icon=":material/edit_note:")
 st.session_state.setdefault("attendance_view", VIEWS[0])
 view = st.segmented_control("View", VIEWS, key="attendance_view", label_visibility="collapsed") or VIEWS[0]
 
@@ -112,13 +118,17 @@ def show_grid() -> None:
                 icon=":material/info:")
         return
     frame = grid.frame()
-    options = list(attendance.LABELS.values())
+    titles = dict(zip(grid.meetings["meeting_id"].astype(int), grid.meetings["title"]))
+    for (person_id, meeting_id), (_, new) in pending.items():
+        # Edits made before the view or the page reran are shown again, not dropped.
+        frame.loc[frame["person_id"] == person_id, titles[meeting_id]] = attendance.LABELS.get(new, attendance.UNMARKED)
+    options = [*attendance.LABELS.values(), attendance.UNMARKED]
     config = {"person_id": None, "Member": st.column_config.TextColumn("Member", disabled=True, pinned=True)}
     for meeting_id, heading, day in zip(grid.meetings["meeting_id"], grid.meetings["title"], grid.meetings["held_on"]):
         when = f"{pd.Timestamp(day):%b %d, %Y}" if pd.notna(day) else "no date"
-        config[heading] = st.column_config.SelectboxColumn(heading, options=options, help=when, width="small")
-    st.caption("Click a cell to mark Present, Absent or Excused; clear it to unmark. Nothing is saved until you "
-               "press Save.")
+        config[heading] = st.column_config.SelectboxColumn(heading, options=options, help=when, required=True)
+    st.caption(f"Click a cell to mark Present, Absent or Excused ({attendance.UNMARKED}: not marked). Nothing is "
+               "saved until you press Save.")
     edited = st.data_editor(frame, key="attendance_grid", hide_index=True, width="stretch", num_rows="fixed",
                             column_config=config)
     try:
@@ -126,6 +136,7 @@ def show_grid() -> None:
     except ValueError as exc:
         st.error(escape(str(exc)), icon=":material/block:")
         return
+    st.session_state[PENDING][circle_id] = cells
     left, right = st.columns([1, 1])
     if left.button(f"Save {len(cells)} change(s)" if cells else "Save", type="primary", disabled=not cells,
                    key="attendance_save", icon=":material/save:", width="stretch"):
@@ -168,7 +179,8 @@ def show_record() -> None:
 def show_calendar() -> None:
     """The circle's meetings: move, cancel or restore, add; the calendar as an .ics file."""
     frame = cache.circle_meetings(cycle, circle_id, version)
-    shown = frame.assign(status=frame["cancelled"].map({True: "Cancelled", False: "Scheduled"}))
+    shown = frame.assign(status=frame["cancelled"].map({True: "Cancelled", False: "Scheduled"}),
+                         note=frame["note"].fillna(""), updated_by=frame["updated_by"].fillna(""))
     st.dataframe(shown[["title", "held_on", "starts_at", "minutes", "status", "note", "updated_by"]], hide_index=True,
                  width="stretch", key="calendar_table",
                  column_config={"title": "Meeting", "held_on": st.column_config.DateColumn("Date", format="ddd MMM D, YYYY"),
@@ -234,7 +246,7 @@ def show_figures() -> None:
     if per_circle["marked"].sum() == 0:
         st.info("No attendance marked yet this year.", icon=":material/info:")
     else:
-        st.vega_lite_chart(charts.attendance_by_circle(per_circle), width="stretch")
+        st.vega_lite_chart(charts.attendance_by_circle(per_circle), width="stretch", theme=None)
     table = people.assign(completed=people["completed"].map({True: "Yes", False: "No"}).fillna("Not yet known"))
     st.dataframe(table[["name", "circle", "present", "absent", "excused", "marked", "rate", "missed_two_in_a_row",
                         "at_risk", "completed"]],

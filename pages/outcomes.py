@@ -56,10 +56,10 @@ if result.responses:
     left, right = st.columns(2)
     with left:
         st.markdown("**Every answer, not only Yes**")
-        st.vega_lite_chart(charts.answers(result), width="stretch")
+        st.vega_lite_chart(charts.answers(result), width="stretch", theme=None)
     with right:
         st.markdown("**Satisfaction (1 = low, 5 = high)**")
-        st.vega_lite_chart(charts.satisfaction(result), width="stretch")
+        st.vega_lite_chart(charts.satisfaction(result), width="stretch", theme=None)
 else:
     st.info(f"No end-of-year survey answers for {cycle} yet. Import the survey's export on the Import page, or type "
             "answers in below.", icon=":material/info:")
@@ -132,7 +132,7 @@ with st.expander("Type in an answer received on paper or by email", icon=":mater
 
 st.subheader("Across years")
 years = cache.cohorts(version)
-st.vega_lite_chart(charts.cohorts(years, cycle), width="stretch")
+st.vega_lite_chart(charts.cohorts(years, cycle), width="stretch", theme=None)
 shown = years.assign(**{
     "met goals": [f"{y} of {n}" if n else "—" for y, n in zip(years["met_goals_yes"], years["met_goals_n"])],
     "would again": [f"{y} of {n}" if n else "—" for y, n in zip(years["would_again_yes"], years["would_again_n"])],

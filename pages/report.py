@@ -55,7 +55,7 @@ for key, title in report.SECTIONS.items():
                                help="Plain text; a line starting with '- ' becomes a bullet.")
     if section.updated_by:
         st.caption(f"Last saved by {escape(section.updated_by)} on {section.updated_at:%b %d, %Y at %H:%M}.")
-unsaved = [key for key in report.SECTIONS if edited[key].rstrip() != stored[key].body]
+unsaved = [key for key in report.SECTIONS if report.clean(edited[key]) != stored[key].body]
 if st.button(f"Save {len(unsaved)} section(s)" if unsaved else "Save sections", type="primary",
              disabled=not unsaved, key="report_save", icon=":material/save:"):
     saved = []

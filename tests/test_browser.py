@@ -224,13 +224,17 @@ def test_admin_login_and_every_page(page, app):
     expect(page.get_by_role("heading", name=f"Peer Mentorship Circles {CYCLE}")).to_be_visible()
     expect(metric_value(page, "Would participate again")).to_have_text("13 of 14")
     expect(page.get_by_text("Logged in as Casey Chair")).to_be_visible()
-    assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Circles", "Import",
-                                "Skills and institutions", "Users", "My account"]
+    assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Circles", "Meetings and attendance",
+                                "Outcomes", "Annual report", "Import", "Skills and institutions", "Users",
+                                "My account"]
 
     visits = [
         ("Skills Directory", "ALI Skills Directory", r"/directory$"),
         ("Coverage", "Coverage", r"/coverage$"),
         ("Circles", "Peer Mentorship Circles", r"/circles$"),
+        ("Meetings and attendance", "Meetings and attendance", r"/attendance$"),
+        ("Outcomes", "Outcomes", r"/outcomes$"),
+        ("Annual report", "Annual report", r"/report$"),
         ("Import", "Import", r"/import$"),
         ("Skills and institutions", "Skills and institutions", r"/skills$"),
         ("Users", "Users", r"/admin$"),
@@ -252,6 +256,13 @@ def test_admin_login_and_every_page(page, app):
             support.wait_for_charts(page, at_least=4)
         elif link == "Circles":
             expect(page.get_by_text("Override eligibility")).to_be_visible(timeout=TIMEOUT_MS)
+        elif link == "Meetings and attendance":
+            expect(page.locator(".st-key-attendance_grid")).to_be_visible(timeout=TIMEOUT_MS)
+        elif link == "Outcomes":
+            expect(metric_value(page, "Would participate again")).to_have_text("13 of 14", timeout=TIMEOUT_MS)
+            support.wait_for_charts(page, at_least=3)
+        elif link == "Annual report":
+            expect(page.locator(".st-key-download_report_pdf button")).to_be_visible(timeout=TIMEOUT_MS)
         elif link == "Skills and institutions":
             expect(page.get_by_role("tab").first).to_be_visible(timeout=TIMEOUT_MS)
         else:
@@ -285,8 +296,8 @@ def test_login_survives_reload(page, app):
 def test_committee_member_has_no_admin_page(page, app):
     login(page, app, "member")
     expect(page.get_by_text("Logged in as Morgan Member")).to_be_visible()
-    assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Circles", "Import",
-                                "Skills and institutions", "My account"]
+    assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Circles", "Meetings and attendance",
+                                "Outcomes", "Annual report", "Import", "Skills and institutions", "My account"]
     expect(support.sidebar_link(page, "Users")).to_have_count(0)
     page.goto(app.base_url + "/admin")  # still logged in after the reload, through the cookie
     expect(page.get_by_text("Only an admin can manage users.")).to_be_visible(timeout=TIMEOUT_MS)
@@ -638,3 +649,45 @@ def test_circles_propose_move_finalise_and_export(page, app, tmp_path):
         path = tmp_path / download.value.suggested_filename
         download.value.save_as(path)
         assert path.name == f"ali-circles-{CYCLE}.{fmt}" and check(path.read_bytes()), fmt
+
+
+def test_attendance_grid_edit_then_report_download(page, app, tmp_path):
+    from pypdf import PdfReader
+
+    login(page, app, "chair")
+    support.click(page, support.sidebar_link(page, "Meetings and attendance"),
+                  page.get_by_role("heading", name="Meetings and attendance", exact=True))
+    grid = page.locator(".st-key-attendance_grid [data-testid='stDataFrameResizable']")
+    expect(grid).to_be_visible(timeout=TIMEOUT_MS)
+    support.wait_until_quiet(page)
+    assert serious_violations(page) == []
+    # The keyboard edits a cell as a committee member would: the first member's orientation becomes Absent.
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Absent")
+    page.keyboard.press("Enter")
+    expect(page.locator(".st-key-attendance_save button")).to_have_text(re.compile("Save 1 change"),
+                                                                        timeout=TIMEOUT_MS)
+    shot(page, "attendance_grid_edited")
+    support.click(page, page.locator(".st-key-attendance_save button"), page.get_by_text("1 mark(s) saved"))
+    expect(page.get_by_text(re.compile("Last marked by chair"))).to_be_visible(timeout=TIMEOUT_MS)
+
+    support.click(page, support.sidebar_link(page, "Annual report"),
+                  page.get_by_role("heading", name="Annual report", exact=True))
+    highlights = page.locator(".st-key-report_highlights textarea")
+    highlights.fill("José Álvarez and Zoë O'Brien led a session on open access.")
+    highlights.press("Control+Enter")
+    support.wait_until_quiet(page)
+    support.click(page, page.locator(".st-key-report_save button"), page.get_by_text("Saved: Highlights"))
+    shot(page, "report_saved")
+    support.wait_until_quiet(page)  # a deferred download belongs to the finished run
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.locator(".st-key-download_report_pdf button").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name == f"ali-mentorship-report-{CYCLE}.pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(path).pages)
+    assert "José Álvarez and Zoë O'Brien" in " ".join(text.split()) or "José Álvarez and Zoë O’Brien" in text
+    assert "13 of 14" in text

@@ -78,13 +78,37 @@ def test_the_calendar_file_follows_moves_and_cancellations(demo_conn):
 
 # ---------------------------------------------------------------------------------------- attendance
 
-def test_the_at_risk_rule():
-    assert attendance._streaks(["present", "absent", "absent"]) == (True, True)
-    assert attendance._streaks(["absent", "absent", "present"]) == (True, False)  # came back
-    assert attendance._streaks(["absent", "excused", "absent"]) == (False, False)  # excused breaks a run
-    assert attendance._streaks(["absent", None, "absent"]) == (True, True)  # unmarked meetings are skipped
-    assert attendance._streaks(["absent"]) == (False, False)
-    assert attendance._streaks([]) == (False, False)
+def _set_marks(conn, circle_id: int, person_id: int, statuses: list) -> None:
+    """Give one member exactly these marks, meeting by meeting in calendar order (None: not marked)."""
+    grid = attendance.grid(conn, circle_id)
+    meeting_ids = [int(m) for m in grid.meetings["meeting_id"]]
+    statuses = statuses + [None] * (len(meeting_ids) - len(statuses))
+    cells = {(person_id, m): (grid.marks.get((person_id, m)), new) for m, new in zip(meeting_ids, statuses)}
+    attendance.save(conn, circle_id, {k: v for k, v in cells.items() if v[0] != v[1]}, "chair")
+
+
+@pytest.mark.parametrize("statuses, ever, at_risk", [
+    (["present", "present", "absent", "absent"], True, True),
+    (["absent", "absent", "present"], True, False),              # came back: no longer at risk
+    (["absent", "excused", "absent"], False, False),             # an excused absence breaks a run
+    (["present", "absent", None, "absent"], True, True),         # an unmarked meeting neither breaks nor extends
+    (["present", "absent"], False, False),
+    ([None, None], False, False),
+])
+def test_the_at_risk_rule(demo_conn, statuses, ever, at_risk):
+    circle_id = _circle(demo_conn, "2025-26")
+    person = int(attendance.grid(demo_conn, circle_id).members["person_id"].iloc[0])
+    _set_marks(demo_conn, circle_id, person, statuses)
+    row = attendance.members(demo_conn, "2025-26").set_index("person_id").loc[person]
+    assert (bool(row["missed_two_in_a_row"]), bool(row["at_risk"])) == (ever, at_risk)
+    assert row["marked"] == sum(1 for s in statuses if s) and pd_isna(row["completed"])  # May is not marked
+
+
+def pd_isna(value) -> bool:
+    """Tell whether a value is missing."""
+    import pandas as pd
+
+    return bool(pd.isna(value))
 
 
 def test_grid_edit_saves_with_the_editor_and_refuses_a_stale_cell(demo_conn):

@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 
 _NAVY, _TEAL, _GOLD, _LIGHT_TEAL = (31, 59, 77), (46, 111, 115), (201, 162, 39), (91, 154, 160)
 _INK, _GREY, _LINK = (26, 26, 26), (90, 100, 110), (11, 83, 148)
-_MARGIN = 18.0
+MARGIN = 18.0
 # Stands for the page count until the end; as wide as a 6-digit count, so fpdf2 never warns it is too narrow.
-_TOTAL_PAGES = "{pages}"
+TOTAL_PAGES = "{pages}"
 
 
 def _flat(value: str | None) -> str:
@@ -34,6 +34,21 @@ def to_pdf(directory: Directory) -> bytes:
     return bytes(pdf.output())
 
 
+def letter(pdf, title: str, subject: str) -> None:
+    """Set up an FPDF document of the dashboard: US Letter margins, page breaks, the embedded DejaVu fonts,
+    the page-count alias and the document's metadata."""
+    pdf.alias_nb_pages(TOTAL_PAGES)
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(True, margin=MARGIN)
+    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(title)
+    pdf.set_author("ALI Mentorship Committee")
+    pdf.set_subject(subject)
+    pdf.set_lang("en")
+    pdf.set_creator("ALI Mentorship dashboard")
+
+
 def _booklet(directory: Directory):
     """An FPDF document on US Letter with the embedded DejaVu fonts, a running header and page numbers."""
     from fpdf import FPDF
@@ -49,13 +64,13 @@ def _booklet(directory: Directory):
                 return
             self.set_font("DejaVu", "", 7.5)
             self.set_text_color(*_GREY)
-            self.set_xy(_MARGIN, 9)
+            self.set_xy(MARGIN, 9)
             self.cell(0, 4, directory.title)
-            self.set_xy(_MARGIN, 9)
+            self.set_xy(MARGIN, 9)
             self.cell(0, 4, self.section_name, align="R")
             self.set_draw_color(*_LIGHT_TEAL)
-            self.line(_MARGIN, 14, self.w - _MARGIN, 14)
-            self.set_y(_MARGIN)
+            self.line(MARGIN, 14, self.w - MARGIN, 14)
+            self.set_y(MARGIN)
 
         def footer(self) -> None:
             """'Page n of N' on every page after the title page."""
@@ -65,19 +80,10 @@ def _booklet(directory: Directory):
             self.set_font("DejaVu", "", 8)
             self.set_text_color(*_GREY)
             # Left-aligned: the total is filled in at the end, so a centred line would sit off centre.
-            self.cell(0, 5, f"Page {self.page_no()} of {_TOTAL_PAGES}")
+            self.cell(0, 5, f"Page {self.page_no()} of {TOTAL_PAGES}")
 
     pdf = Booklet(format="Letter", unit="mm")
-    pdf.alias_nb_pages(_TOTAL_PAGES)
-    pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
-    pdf.set_auto_page_break(True, margin=_MARGIN)
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(directory.title)
-    pdf.set_author("ALI Mentorship Committee")
-    pdf.set_subject("Academic Libraries of Indiana: members who chose to share their skills")
-    pdf.set_lang("en")
-    pdf.set_creator("ALI Mentorship dashboard")
+    letter(pdf, directory.title, "Academic Libraries of Indiana: members who chose to share their skills")
     return pdf
 
 
@@ -209,7 +215,7 @@ def _pdf_by_skill(pdf, directory: Directory) -> None:
     _section(pdf, "By skill", "Each area of expertise in the ALI skills list with the members who offer it. "
                               "Their details, with email links, are under By name.")
     text = _Text(pdf)
-    width = pdf.w - 2 * _MARGIN
+    width = pdf.w - 2 * MARGIN
     widths = (width * 0.3, width * 0.37, width * 0.33)
     gap, line = 1.5, 4.4
 
@@ -217,14 +223,14 @@ def _pdf_by_skill(pdf, directory: Directory) -> None:
         """A skill's heading, repeated with '(continued)' at the top of a new page."""
         text.use("B", 11, _TEAL)
         suffix = " (continued)" if continued else f"  ·  {members}"
-        text.lines(_MARGIN, pdf.get_y(), [_flat(skill) + suffix], 7)
+        text.lines(MARGIN, pdf.get_y(), [_flat(skill) + suffix], 7)
         pdf.set_y(pdf.get_y() + 7)
         text.use("", 8.5, _INK)
 
     for skill, members in directory.by_skill():
         if not text.room_for(9 + 2 * line):
             pdf.add_page()
-        elif pdf.get_y() > _MARGIN + 1:
+        elif pdf.get_y() > MARGIN + 1:
             pdf.set_y(pdf.get_y() + 2)
         pdf.start_section(_flat(skill), level=1)
         heading(skill, len(members))
@@ -235,7 +241,7 @@ def _pdf_by_skill(pdf, directory: Directory) -> None:
             if not text.room_for(height):
                 pdf.add_page()
                 heading(skill, len(members), continued=True)
-            x, top = _MARGIN, pdf.get_y()
+            x, top = MARGIN, pdf.get_y()
             for lines, room in zip(cells, widths):
                 text.lines(x, top, lines, line)
                 x += room
@@ -246,7 +252,7 @@ def _pdf_by_name(pdf, directory: Directory) -> None:
     """Every member with all their details, each kept together on one page; emails are mailto: links."""
     _section(pdf, "By name", "Every member who chose to share, alphabetically, with all their published details.")
     text = _Text(pdf)
-    width = pdf.w - 2 * _MARGIN
+    width = pdf.w - 2 * MARGIN
     label_w, line, name_line = 30.0, 4.3, 5.5
     for member in directory.members:
         role = ", ".join(_flat(v) for v in (member.job_title, member.department) if v)
@@ -263,15 +269,15 @@ def _pdf_by_name(pdf, directory: Directory) -> None:
             pdf.add_page()
         top = pdf.get_y()
         pdf.set_draw_color(200, 211, 218)
-        pdf.line(_MARGIN, top, _MARGIN + width, top)
+        pdf.line(MARGIN, top, MARGIN + width, top)
         y = top + 1.2
-        text.lines(_MARGIN, y, name, name_line)
+        text.lines(MARGIN, y, name, name_line)
         y += name_line * len(name)
         for label, lines in details:
             text.use("", 8.5, _GREY)
-            text.lines(_MARGIN, y, [label], line)
+            text.lines(MARGIN, y, [label], line)
             email = label == "Email"
             text.use("", 8.5, _LINK if email else _INK)
-            text.lines(_MARGIN + label_w, y, lines, line, link=mailto(member.email) if email else None)
+            text.lines(MARGIN + label_w, y, lines, line, link=mailto(member.email) if email else None)
             y += line * len(lines)
         pdf.set_y(y + 2.5)

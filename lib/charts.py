@@ -219,6 +219,26 @@ def cohorts(frame: pd.DataFrame, highlight: str | None = None) -> dict:
                  width=max(260, 120 * max(1, len(order))), height=200, subtitle=subtitle)
 
 
+def attention(frame: pd.DataFrame, limit: int = 20) -> tuple[pd.DataFrame, str | None]:
+    """At most `limit` circles, those with the lowest attendance first, and a subtitle saying so when cut.
+
+    More bars than that would not fit a page or a screen: the chart shows the circles that most need attention.
+    """
+    if len(frame) <= limit:
+        return frame, None
+    shown = frame.sort_values("rate", na_position="first", kind="stable").head(limit)
+    return shown, f"The {limit} circles of {len(frame):,} with the lowest attendance; all in the table"
+
+
+def stretched(chart: dict) -> dict:
+    """A copy that fills a page's width and keeps its height for the plot (title and legend come on top).
+
+    A page drawing a chart at container width would otherwise fit title, legend and plot into the given
+    height, squeezing the plot; the report's images keep their natural size.
+    """
+    return chart | {"autosize": {"type": "fit-x", "contains": "padding"}}
+
+
 def _register_fonts() -> None:
     """Give the renderer the DejaVu fonts the PDF embeds, once, so accented names render the same everywhere."""
     global _fonts_registered
@@ -246,5 +266,5 @@ def to_svg(chart: dict) -> str:
 
 
 __all__ = ["ANSWER_COLOURS", "ANSWER_ORDER", "GOLD", "NAVY", "TEAL", "answer_rows", "answers",
-           "attendance_by_circle", "attendance_rows", "cohort_rows", "cohorts", "satisfaction",
-           "satisfaction_rows", "to_png", "to_svg"]
+           "attendance_by_circle", "attendance_rows", "attention", "cohort_rows", "cohorts", "satisfaction",
+           "satisfaction_rows", "stretched", "to_png", "to_svg"]

@@ -260,6 +260,8 @@ def _run(conn, args) -> int:
         return _grouping(args)
     if args.command in ("outcomes", "report"):
         return _report_command(conn, args)
+    if args.command == "attendance":
+        return _attendance_command(conn, args)
     raise AssertionError(args.command)
 
 
@@ -487,6 +489,9 @@ def _report_parsers(sub) -> None:
     result = sub.add_parser("outcomes", help="a program year's end-of-year outcomes, attendance and flags")
     result.add_argument("--cycle", required=True, help="program year, e.g. 2023-24")
     result.add_argument("--json", action="store_true", help="print one JSON object")
+    seen = sub.add_parser("attendance", help="a program year's attendance: rates, members at risk, completion")
+    seen.add_argument("--cycle", required=True, help="program year, e.g. 2025-26")
+    seen.add_argument("--json", action="store_true", help="print one JSON object")
     annual = sub.add_parser("report", help="write the annual report to ALI leadership (PDF, HTML or Markdown)")
     annual.add_argument("--cycle", required=True, help="program year, e.g. 2023-24")
     annual.add_argument("--format", required=True, choices=("pdf", "html", "md"))
@@ -531,4 +536,36 @@ def _report_command(conn, args) -> int:
                               if seen.marked else "nothing marked"))
     for flag in result.flags:
         print(f"  warning: {flag}")
+    return 0
+
+
+def _attendance_command(conn, args) -> int:
+    """Run `attendance`: the year's rate and completion, each circle, and who is at risk (text or JSON)."""
+    from . import attendance, cycles
+
+    cycles.application_deadline(conn, args.cycle)  # ValueError naming the known years for an unknown one
+    figures = attendance.summary(conn, args.cycle)
+    per_circle = attendance.circles(conn, args.cycle)
+    risky = attendance.members(conn, args.cycle)
+    risky = risky[risky["at_risk"]]
+    if args.json:
+        print(json.dumps(figures.as_dict() | {
+            "cycle": args.cycle,
+            "circles": [{"circle": r.circle, "members": int(r.members), "present": int(r.present),
+                         "marked": int(r.marked), "rate": None if r.rate != r.rate else r.rate,
+                         "at_risk": int(r.at_risk), "completed": int(r.completed)} for r in per_circle.itertuples()],
+            "at_risk_members": [{"name": r.name, "circle": r.circle, "absent": int(r.absent),
+                                 "rate": r.rate} for r in risky.itertuples()]}, ensure_ascii=False))
+        return 0
+    print(f"Attendance of {args.cycle}: " + (f"{figures.rate:.0%} ({figures.present} present of {figures.marked} "
+                                              f"marked, {figures.excused} excused)" if figures.marked
+                                              else "nothing marked yet"))
+    if figures.completed is not None:
+        print(f"  completed the year: {figures.completed} of {figures.completion_known}")
+    for r in per_circle.itertuples():
+        rate = f"{r.rate:.0%}" if r.marked else "-"
+        print(f"  {r.circle}: {r.members} members, attendance {rate}, at risk {r.at_risk}")
+    print(f"  at risk (missed their last two meetings): {len(risky)}")
+    for r in risky.itertuples():
+        print(f"    {r.name} ({r.circle})")
     return 0

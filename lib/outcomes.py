@@ -151,7 +151,7 @@ def _answer(frame: pd.DataFrame, question: str) -> Answer:
     answers = {word: int((values == word).sum()) for word in ANSWERS[question]}
     for other in sorted(set(values) - set(ANSWERS[question])):
         answers[other] = int((values == other).sum())
-    return Answer(question, QUESTIONS[question], answers.get("yes", 0), int(len(values)), answers)
+    return Answer(question, QUESTIONS[question], answers.get("yes", 0), len(values), answers)
 
 
 def repeats(frame: pd.DataFrame) -> pd.DataFrame:
@@ -188,7 +188,9 @@ def incoming_flags(conn: duckdb.DuckDBPyConnection) -> list[str]:
             "SELECT p.email FROM people p JOIN outcome_responses o ON o.person_id = p.id WHERE o.cycle = ?",
             [cycle]).df()["email"]).sum()) if "email" in new else 0
         total = len(existing) + len(new) - named_again
-        if total > people:
+        # Without final circles there is nothing to compare with yet (the roster may come later); the
+        # figures themselves are flagged until it does.
+        if people and total > people:
             notes.append(f"{cycle}: after this import there would be {total} end-of-year responses for {people} "
                          "participants. If this file repeats a survey already imported (for example its anonymous "
                          "copy), do not import it; the figures will be flagged until the extra responses are undone.")
@@ -346,6 +348,25 @@ def attendance_rate(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict:
     return {"present": figures.present, "recorded": figures.marked, "rate": figures.rate}
 
 
-__all__ = ["ANSWERS", "Answer", "Outcomes", "QUESTIONS", "SAID", "SHORT_LABELS", "attendance_rate",
-           "breakdown", "comments", "counted", "enter", "entered", "flags", "incoming_flags", "n_of_n", "participants",
-           "remove_entered", "repeats", "summary", "wilson"]
+__all__ = [
+    "ANSWERS",
+    "QUESTIONS",
+    "SAID",
+    "SHORT_LABELS",
+    "Answer",
+    "Outcomes",
+    "attendance_rate",
+    "breakdown",
+    "comments",
+    "counted",
+    "enter",
+    "entered",
+    "flags",
+    "incoming_flags",
+    "n_of_n",
+    "participants",
+    "remove_entered",
+    "repeats",
+    "summary",
+    "wilson",
+]

@@ -359,10 +359,7 @@ def _attendance(report: Report) -> Part:
             for r, c, k in zip(charts.attendance_rows(frame), frame["completed"], frame["at_risk"])]
     table = Table("Attendance by circle", ["Circle", "Members", "Attendance", "Completed", "At risk"], rows,
                   numeric=(1, 2, 3, 4))
-    shown, subtitle = frame, None
-    if len(frame) > MAX_CHART_CIRCLES:
-        shown = frame.sort_values("rate", na_position="first", kind="stable").head(MAX_CHART_CIRCLES)
-        subtitle = f"The {MAX_CHART_CIRCLES} circles of {len(frame):,} with the lowest attendance; all in the table"
+    shown, subtitle = charts.attention(frame, MAX_CHART_CIRCLES)
     alt = ("Bar chart of the attendance rate of each circle: "
            + "; ".join(f"{r['circle']} {r['label']}" for r in charts.attendance_rows(shown)) + ".")
     items.append(Figure("attendance", charts.attendance_by_circle(shown, subtitle), alt, table, show_table=True))

@@ -10,7 +10,7 @@ import io
 import struct
 from typing import TYPE_CHECKING
 
-from .publication import FONT_DIR
+from .booklet import MARGIN, TOTAL_PAGES, letter
 from .report import Figure, Stats, Table, Text, body_blocks
 
 if TYPE_CHECKING:
@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
 _NAVY, _TEAL, _GOLD, _LIGHT_TEAL = (31, 59, 77), (46, 111, 115), (201, 162, 39), (91, 154, 160)
 _INK, _GREY, _FLAG_FILL, _HEAD_FILL = (26, 26, 26), (90, 100, 110), (250, 243, 220), (238, 244, 244)
-_MARGIN = 18.0
-_TOTAL_PAGES = "{pages}"
 # How large a chart prints: millimetres per CSS pixel of the chart (the default 11 px labels print near 9 pt).
 _MM_PER_PX = 0.27
 _SCALE = 2
@@ -77,12 +75,12 @@ def _document(report: Report):
                 return
             self.set_font("DejaVu", "", 7.5)
             self.set_text_color(*_GREY)
-            self.set_xy(_MARGIN, 9)
+            self.set_xy(MARGIN, 9)
             self.cell(0, 4, report.title)
             self.set_draw_color(*_LIGHT_TEAL)
             self.set_line_width(0.2)
-            self.line(_MARGIN, 14, self.w - _MARGIN, 14)
-            self.set_y(_MARGIN + 2)
+            self.line(MARGIN, 14, self.w - MARGIN, 14)
+            self.set_y(MARGIN + 2)
 
         def footer(self) -> None:
             """'Page n of N' at the foot of every page."""
@@ -90,19 +88,10 @@ def _document(report: Report):
             self.set_font("DejaVu", "", 8)
             self.set_text_color(*_GREY)
             # Left-aligned: the total is filled in at the end, so a centred line would sit off centre.
-            self.cell(0, 5, f"Page {self.page_no()} of {_TOTAL_PAGES}")
+            self.cell(0, 5, f"Page {self.page_no()} of {TOTAL_PAGES}")
 
     pdf = AnnualReport(format="Letter", unit="mm")
-    pdf.alias_nb_pages(_TOTAL_PAGES)
-    pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
-    pdf.set_auto_page_break(True, margin=_MARGIN)
-    pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-    pdf.set_title(report.title)
-    pdf.set_author("ALI Mentorship Committee")
-    pdf.set_subject(f"Academic Libraries of Indiana: the Mentorship Committee's report for {report.cycle}")
-    pdf.set_lang("en")
-    pdf.set_creator("ALI Mentorship dashboard")
+    letter(pdf, report.title, f"Academic Libraries of Indiana: the Mentorship Committee's report for {report.cycle}")
     return pdf
 
 
@@ -115,7 +104,7 @@ def _title_block(pdf, report: Report) -> None:
     pdf.set_xy(left + 24, 12)
     pdf.set_text_color(*_NAVY)
     pdf.set_font("DejaVu", "B", 17)
-    pdf.multi_cell(pdf.w - _MARGIN - left - 24, 8, report.title, align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(pdf.w - MARGIN - left - 24, 8, report.title, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(left + 24)
     pdf.set_font("DejaVu", "", 9.5)
     pdf.set_text_color(*_GREY)
@@ -125,7 +114,7 @@ def _title_block(pdf, report: Report) -> None:
     pdf.ln(2)
     pdf.set_draw_color(*_GOLD)
     pdf.set_line_width(0.8)
-    pdf.line(left, pdf.get_y(), pdf.w - _MARGIN, pdf.get_y())
+    pdf.line(left, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
     pdf.set_line_width(0.2)
     pdf.ln(2)
 
@@ -148,7 +137,7 @@ def _heading(pdf, text: str, lead: float) -> None:
     pdf.multi_cell(0, 8, text, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_draw_color(*_LIGHT_TEAL)
     pdf.set_line_width(0.3)
-    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - _MARGIN, pdf.get_y())
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
     pdf.set_line_width(0.2)
     pdf.ln(2.5)
 

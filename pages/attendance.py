@@ -23,14 +23,10 @@ if cycle is None:
 VIEWS = ("Attendance", "Record a meeting", "Calendar", "Figures")
 NOTICE, RESET, SEEN = "attendance_notice", "attendance_reset", "attendance_seen"
 PENDING = "attendance_pending"  # grid edits not saved yet, kept while the grid is not on screen
-_forgotten, _values = st.session_state.pop(RESET, ((), {}))
-for _key in _forgotten:
-    st.session_state.pop(_key, None)
-st.session_state.update(_values)
+changes.resume(RESET)
 st.caption(f"Program year {cycle}. Attendance is confidential to the committee. Marks are saved with your name; "
            "a mark someone else changed since you opened the page is never overwritten: you are told which.")
-if notice := st.session_state.pop(NOTICE, None):
-    st.success(notice, icon=":material/check_circle:")
+changes.notice(NOTICE)
 
 circle_list = cache.attendance_circles(cycle, version)
 if circle_list.empty:
@@ -57,16 +53,19 @@ cols[0].metric("Attendance", "—" if figures.rate is None else f"{figures.rate:
                     f"({figures.excused:,} excused count as marked, not present).")
 cols[1].metric("At risk", f"{figures.at_risk:,}", border=True,
                help="Members whose last two marked meetings were both missed (absent).")
-cols[2].metric("Completed", "—" if figures.completed is None else f"{figures.completed:,} of {figures.completion_known:,}",
+cols[2].metric("Completed the year", "—" if figures.completed is None else f"{figures.completed:,}",
                border=True, help="Present or excused at their circle's last meeting of the year (May); counted once "
                                  "that meeting is marked.")
+if figures.completed is not None:
+    cols[2].caption(f"of {figures.completion_known:,} whose last meeting is marked "
+                    f"({figures.completed / figures.completion_known:.0%})")
 cols[3].metric("Meetings held", f"{cache.meetings_held(cycle, version):,}", border=True,
                help="Meetings on the calendar, not cancelled, dated today or earlier, over all circles.")
 
 people = cache.attendance_members(cycle, version)
 risky = people[people["at_risk"]]
 if len(risky):
-    with st.expander(f"{len(risky)} member(s) at risk: missed their last two meetings", expanded=True,
+    with st.expander(f"{len(risky)} member(s) at risk: missed their last two meetings", expanded=len(risky) <= 10,
                      icon=":material/warning:"):
         st.dataframe(risky[["name", "circle", "present", "absent", "excused", "rate"]], hide_index=True,
                      width="stretch", key="at_risk_table",
@@ -246,7 +245,9 @@ def show_figures() -> None:
     if per_circle["marked"].sum() == 0:
         st.info("No attendance marked yet this year.", icon=":material/info:")
     else:
-        st.vega_lite_chart(charts.attendance_by_circle(per_circle), width="stretch", theme=None)
+        shown, subtitle = charts.attention(per_circle)
+        st.vega_lite_chart(charts.stretched(charts.attendance_by_circle(shown, subtitle)), width="stretch",
+                           theme=None)
     table = people.assign(completed=people["completed"].map({True: "Yes", False: "No"}).fillna("Not yet known"))
     st.dataframe(table[["name", "circle", "present", "absent", "excused", "marked", "rate", "missed_two_in_a_row",
                         "at_risk", "completed"]],

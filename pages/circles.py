@@ -21,14 +21,10 @@ if cycle is None:
 CARDS_PER_PAGE = 12  # statewide scale means hundreds of circles; cards are shown a page at a time
 VIEWS = ("Applicants", "Propose", "Drafts", "Compare", "Final circles")
 NOTICE, RESET, SEEN = "circles_notice", "circles_reset", "circles_seen"
-_forgotten, _values = st.session_state.pop(RESET, ((), {}))
-for _key in _forgotten:
-    st.session_state.pop(_key, None)
-st.session_state.update(_values)
+changes.resume(RESET)
 st.caption(f"Program year {cycle}: applications are confidential to the committee. Every change is saved at once, "
            "recorded in the audit log, and refused if another committee member changed the same draft meanwhile.")
-if notice := st.session_state.pop(NOTICE, None):
-    st.success(notice, icon=":material/check_circle:")
+changes.notice(NOTICE)
 
 
 def _done(message: str, **values) -> None:

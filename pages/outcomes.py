@@ -18,15 +18,11 @@ if cycle is None:
     st.stop()
 
 NOTICE, RESET, SEEN = "outcomes_notice", "outcomes_reset", "outcomes_seen"
-_forgotten, _values = st.session_state.pop(RESET, ((), {}))
-for _key in _forgotten:
-    st.session_state.pop(_key, None)
-st.session_state.update(_values)
+changes.resume(RESET)
 st.caption(f"Program year {cycle}. A named respondent's latest answer counts once; anonymous answers count toward "
            "the totals only. Each share comes with its 95% Wilson interval: small cohorts say little, and the "
            "interval shows how little.")
-if notice := st.session_state.pop(NOTICE, None):
-    st.success(notice, icon=":material/check_circle:")
+changes.notice(NOTICE)
 
 result = cache.outcomes_summary(cycle, version)
 for flag in result.flags:
@@ -55,11 +51,9 @@ if result.responses:
             st.markdown(escape(result.sentence(question)))
     left, right = st.columns(2)
     with left:
-        st.markdown("**Every answer, not only Yes**")
-        st.vega_lite_chart(charts.answers(result), width="stretch", theme=None)
+        st.vega_lite_chart(charts.stretched(charts.answers(result)), width="stretch", theme=None)
     with right:
-        st.markdown("**Satisfaction (1 = low, 5 = high)**")
-        st.vega_lite_chart(charts.satisfaction(result), width="stretch", theme=None)
+        st.vega_lite_chart(charts.stretched(charts.satisfaction(result)), width="stretch", theme=None)
 else:
     st.info(f"No end-of-year survey answers for {cycle} yet. Import the survey's export on the Import page, or type "
             "answers in below.", icon=":material/info:")
@@ -132,7 +126,7 @@ with st.expander("Type in an answer received on paper or by email", icon=":mater
 
 st.subheader("Across years")
 years = cache.cohorts(version)
-st.vega_lite_chart(charts.cohorts(years, cycle), width="stretch", theme=None)
+st.vega_lite_chart(charts.stretched(charts.cohorts(years, cycle)), width="stretch", theme=None)
 shown = years.assign(**{
     "met goals": [f"{y} of {n}" if n else "—" for y, n in zip(years["met_goals_yes"], years["met_goals_n"])],
     "would again": [f"{y} of {n}" if n else "—" for y, n in zip(years["would_again_yes"], years["would_again_n"])],
@@ -140,8 +134,11 @@ shown = years.assign(**{
 st.dataframe(shown[["cycle", "applicants", "eligible", "placed", "circles", "completed", "attendance_rate", "responses",
                     "met goals", "would again", "flagged"]],
              hide_index=True, width="stretch", key="cohorts_table",
-             column_config={"cycle": "Program year", "attendance_rate": st.column_config.NumberColumn(
-                 "Attendance", format="percent"), "completed": "Stayed to May"})
+             column_config={"cycle": "Program year", "applicants": "Applicants", "eligible": "Eligible",
+                            "placed": "Placed", "circles": "Circles", "completed": "Stayed to May",
+                            "attendance_rate": st.column_config.NumberColumn("Attendance", format="percent"),
+                            "responses": "Responses", "met goals": "Met goals", "would again": "Would again",
+                            "flagged": "Flagged"})
 st.download_button("Download the cohorts (CSV)", data=lambda: exports.to_csv(years), key="download_cohorts",
                    file_name="ali-circles-cohorts.csv", mime="text/csv", icon=":material/download:")
 

@@ -17,15 +17,11 @@ if cycle is None:
     st.stop()
 
 NOTICE, RESET, SEEN = "report_notice", "report_reset", "report_seen"
-_forgotten, _values = st.session_state.pop(RESET, ((), {}))
-for _key in _forgotten:
-    st.session_state.pop(_key, None)
-st.session_state.update(_values)
+changes.resume(RESET)
 st.caption(f"The {cycle} report for ALI leadership: program summary, attendance, outcomes with their 95% intervals, "
            "charts, Skills Directory coverage, and the sections the committee writes below. Comments are quoted only "
            "when their authors agreed, and never with a name.")
-if notice := st.session_state.pop(NOTICE, None):
-    st.success(notice, icon=":material/check_circle:")
+changes.notice(NOTICE)
 
 content = cache.report_content(cycle, version)
 for flag in content.outcomes.flags:

@@ -29,10 +29,7 @@ INSTITUTION_KEYS = ("inst_target", "inst_confirm")
 # Widgets are identified by their key, and the browser keeps showing a widget's value until the server sets a
 # new one. So the widgets that depend on a choice are never given defaults as arguments: their keys are
 # forgotten when the choice changes and seeded again (through Session State, which the browser follows).
-_forgotten, _values = st.session_state.pop(RESET, ((), {}))
-for _key in _forgotten:
-    st.session_state.pop(_key, None)
-st.session_state.update(_values)
+changes.resume(RESET)
 
 
 def _forget(keys: tuple[str, ...]) -> None:

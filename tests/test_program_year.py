@@ -316,3 +316,29 @@ def test_alumni_follow_up_counts_later_years_only(demo_conn):
                                                                                           "2025-26")
     # The cohort that facilitated in its own year did not do so "later".
     assert cohorts.alumni(demo_conn).set_index("cycle").loc["2025-26", "facilitated"] == 0
+
+
+def test_cli_attendance_text_and_json(demo_db_file, tmp_path):
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    path = tmp_path / "cli.duckdb"
+    shutil.copy(demo_db_file, path)
+    env = dict(os.environ, ALI_DB=str(path))
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        """Run the command line on the copy."""
+        return subprocess.run([sys.executable, "-m", "lib", "attendance", *args], capture_output=True, text=True,
+                              env=env, timeout=300, check=False)
+
+    body = json.loads(run("--cycle", "2025-26", "--json").stdout)
+    assert body["participants"] == 17 and sum(c["members"] for c in body["circles"]) == 17
+    assert body["rate"] == pytest.approx(body["present"] / body["marked"])
+    assert [m["name"] for m in body["at_risk_members"]] and body["at_risk"] == len(body["at_risk_members"])
+    text = run("--cycle", "2023-24").stdout
+    assert "Attendance of 2023-24: 98% (39 present of 40 marked" in text and "completed the year: 5 of 5" in text
+    unknown = run("--cycle", "2031-32")
+    assert unknown.returncode == 2 and "No program year 2031-32" in unknown.stderr

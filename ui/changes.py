@@ -30,3 +30,17 @@ def done(message: str, reset_key: str, notice_key: str, forget: tuple[str, ...] 
     st.session_state[reset_key] = (forget, values)
     st.session_state[notice_key] = message
     st.rerun()
+
+
+def resume(reset_key: str) -> None:
+    """At the top of a page: forget the widgets the last change asked to forget and set the values it left."""
+    forgotten, values = st.session_state.pop(reset_key, ((), {}))
+    for key in forgotten:
+        st.session_state.pop(key, None)
+    st.session_state.update(values)
+
+
+def notice(notice_key: str) -> None:
+    """Show the message the last change left for this run, once."""
+    if message := st.session_state.pop(notice_key, None):
+        st.success(message, icon=":material/check_circle:")

@@ -200,3 +200,13 @@ def test_a_section_saved_meanwhile_is_shown_not_overwritten():
     assert at.text_area(key="report_recommendations").value == "Mine: meet every other month."
     at.button(key="report_save").click().run()  # a deliberate second save replaces theirs
     assert query("SELECT body, updated_by FROM report_sections") == [("Mine: meet every other month.", "chair")]
+
+
+def test_the_overview_outcome_chart_highlights_the_selected_year():
+    at = page("pages/overview.py")
+    import json
+
+    specs = [json.loads(element.proto.spec) for element in at.get("vega_lite_chart")]
+    outcome = next(spec for spec in specs if "layer" in spec and "question" in json.dumps(spec))
+    opacity = outcome["layer"][0]["encoding"]["opacity"]
+    assert opacity["condition"]["test"] == "(datum.cycle === '2025-26')" and opacity["value"] < 1

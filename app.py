@@ -30,6 +30,9 @@ report = _page("pages/report.py", "Annual report", ":material/summarize:", "repo
 importer = _page("pages/imports.py", "Import", ":material/upload_file:", "import", viewer.is_committee)
 taxonomy = _page("pages/skills.py", "Skills and institutions", ":material/category:", "skills", viewer.is_committee)
 users = _page("pages/admin.py", "Users", ":material/manage_accounts:", "admin", viewer.is_admin)
+audit_log = _page("pages/audit.py", "Audit log", ":material/history:", "audit", viewer.is_admin)
+backups = _page("pages/backups.py", "Backups", ":material/backup:", "backups", viewer.is_admin)
+privacy = _page("pages/privacy.py", "Privacy requests", ":material/person_remove:", "privacy", viewer.is_admin)
 account = _page("pages/account.py", "My account" if viewer.is_committee else "Committee login",
                 ":material/account_circle:" if viewer.is_committee else ":material/login:", "account")
 
@@ -44,18 +47,18 @@ if viewer.is_committee:
     sections = {"Programs": [overview, directory, coverage, circles, attendance, outcomes, report],
                 "Data": [importer, taxonomy]}
     if viewer.is_admin:
-        sections["Administration"] = [users]
+        sections["Administration"] = [users, audit_log, backups, privacy]
     sections["You"] = [account]
-    sections[""] = [start] + ([] if viewer.is_admin else [users])
+    sections[""] = [start] + ([] if viewer.is_admin else [users, audit_log, backups, privacy])
 else:
     sections = {"": [directory, account, start, overview, coverage, circles, attendance, outcomes, report, importer,
-                     taxonomy, users]}
+                     taxonomy, users, audit_log, backups, privacy]}
 
 # The navigation is drawn by ui.session.sidebar from the same sections, so Streamlit's own menu stays hidden,
 # and with it the list of page files it would show for a pages/ folder on a freshly started server.
 navigation = st.navigation(sections, position="hidden")
 by_url = {page.url_path: page for page in (overview, directory, coverage, circles, attendance, outcomes, report, importer,
-                                           taxonomy, users, account)}
+                                           taxonomy, users, audit_log, backups, privacy, account)}
 session.land_after_login(by_url)
 st.logo("data/brand/logo.svg", size="large")
 session.sidebar(viewer, sections)

@@ -91,7 +91,8 @@ def add_user(conn: duckdb.DuckDBPyConnection, username: str, name: str, password
             [username, name.strip(), (email or "").strip() or None, hash_password(password), role,
              secrets.randbelow(2**31)],
         )
-        audit(conn, actor, "user.add", "user", username, {"role": role})
+        audit(conn, actor, "user.add", "user", username,
+              {"before": None, "after": {"name": name.strip(), "email": (email or "").strip() or None, "role": role}})
     return get_user(conn, username)
 
 
@@ -187,7 +188,8 @@ def remove_user(conn: duckdb.DuckDBPyConnection, username: str, actor: str = "cl
         if user.role == "admin" and _admins_left_after(conn, username) == 0:
             raise UserError("The last admin cannot be removed: make another user admin first")
         conn.execute("DELETE FROM users WHERE username = ?", [username])
-        audit(conn, actor, "user.remove", "user", username)
+        audit(conn, actor, "user.remove", "user", username,
+              {"before": {"name": user.name, "email": user.email, "role": user.role}, "after": None})
 
 
 def set_password(conn: duckdb.DuckDBPyConnection, username: str, password: str, actor: str = "cli") -> None:
@@ -202,7 +204,8 @@ def set_password(conn: duckdb.DuckDBPyConnection, username: str, password: str, 
             [hash_password(password), username],
         )
         conn.execute("DELETE FROM login_failures WHERE username = ?", [username])  # a new password unlocks
-        audit(conn, actor, "user.set_password", "user", username)
+        # Never the password or its hash: only that it changed.
+        audit(conn, actor, "user.set_password", "user", username, {"before": "(a password)", "after": "(a new one)"})
 
 
 def update_user(conn: duckdb.DuckDBPyConnection, username: str, *, version: int, name: str | None = None,
@@ -222,7 +225,10 @@ def update_user(conn: duckdb.DuckDBPyConnection, username: str, *, version: int,
             [name.strip() if name else user.name, user.email if email is None else (email.strip() or None),
              role or user.role, username, version],
         )
-        audit(conn, actor, "user.update", "user", username, {"role": role or user.role})
+        after = get_user(conn, username)
+        audit(conn, actor, "user.update", "user", username,
+              {"before": {"name": user.name, "email": user.email, "role": user.role},
+               "after": {"name": after.name, "email": after.email, "role": after.role}})
     return get_user(conn, username)
 
 

@@ -120,6 +120,13 @@ def writing(conn: duckdb.DuckDBPyConnection, what: str) -> Iterator[duckdb.DuckD
     except duckdb.TransactionException as exc:
         raise ConflictError(f"Someone else changed {what} at the same moment; nothing was saved. "
                             "Reload and try again.") from exc
+    except duckdb.ConstraintException as exc:
+        # Two writers inserting the same new key (say, the same attendance mark) at once: the second insert
+        # sees the first's uncommitted row. Anything else breaking a constraint is a bug and stays an error.
+        if "Duplicate key" not in str(exc):
+            raise
+        raise ConflictError(f"Someone else changed {what} at the same moment; nothing was saved. "
+                            "Reload and try again.") from exc
 
 
 def first(rows: list[tuple]) -> tuple | None:

@@ -138,7 +138,7 @@ def cancel(conn: duckdb.DuckDBPyConnection, meeting_id: int, version: int, actor
         marks = scalar(tx, "SELECT count(*) FROM attendance WHERE meeting_id = ?", [meeting_id])
         audit(tx, actor, "meeting.cancel" if cancelled else "meeting.restore", "meeting", meeting_id,
               {"circle": name, "cycle": cycle, "meeting": title(kind, seq), "held_on": day, "note": note,
-               "attendance_kept": marks})
+               "attendance_kept": marks, "before": {"cancelled": was}, "after": {"cancelled": cancelled}})
     return marks
 
 
@@ -166,7 +166,8 @@ def add(conn: duckdb.DuckDBPyConnection, circle_id: int, held_on: date, actor: s
                             [circle_id, cycle, f"{held_on:%b}", seq, held_on, starts, minutes, note.strip() or None,
                              actor])
         audit(tx, actor, "meeting.add", "meeting", meeting_id,
-              {"circle": name, "cycle": cycle, "held_on": held_on, "starts_at": starts, "minutes": minutes})
+              {"circle": name, "cycle": cycle, "before": None,
+               "after": {"held_on": held_on, "starts_at": starts, "minutes": minutes}})
     return meeting_id
 
 

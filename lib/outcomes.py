@@ -314,9 +314,12 @@ def enter(conn: duckdb.DuckDBPyConnection, cycle: str, actor: str, met_goals: st
             VALUES (?, ?, coalesce(?, now()::TIMESTAMP), ?, ?, ?, ?, ?, ?) RETURNING id""",
                              [cycle, person_id, submitted_at, met_goals, participate_again, satisfaction, text,
                               bool(consent_to_quote), actor])
+        # The answers, not the comment: comments are confidential and the log is read more widely.
         audit(conn, actor, "outcome.enter", "outcome_response", response_id,
-              {"cycle": cycle, "named": person_id is not None, "met_goals": met_goals,
-               "participate_again": participate_again, "satisfaction": satisfaction})
+              {"cycle": cycle, "before": None,
+               "after": {"named": person_id is not None, "met_goals": met_goals,
+                         "participate_again": participate_again, "satisfaction": satisfaction,
+                         "comment": bool(text), "consent_to_quote": bool(consent_to_quote)}})
     return response_id
 
 
@@ -330,7 +333,8 @@ def remove_entered(conn: duckdb.DuckDBPyConnection, response_id: int, actor: str
         if row[1] is None:
             raise ValueError("This response came from an import: undo that import on the Import page instead.")
         conn.execute("DELETE FROM outcome_responses WHERE id = ?", [response_id])
-        audit(conn, actor, "outcome.remove", "outcome_response", response_id, {"cycle": row[0]})
+        audit(conn, actor, "outcome.remove", "outcome_response", response_id,
+              {"cycle": row[0], "before": {"entered_by": row[1]}, "after": None})
 
 
 def entered(conn: duckdb.DuckDBPyConnection, cycle: str) -> pd.DataFrame:

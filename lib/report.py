@@ -110,7 +110,8 @@ def save_section(conn: duckdb.DuckDBPyConnection, cycle: str, key: str, body: st
                               updated_at = now()::TIMESTAMP WHERE cycle = ? AND section = ? AND version = ?""",
                            [text, actor, cycle, key, version])
             audit(tx, actor, "report.section", "report_section", f"{cycle}/{key}",
-                  {"cycle": cycle, "section": key, "version": stored + 1, "characters": len(text)})
+                  {"cycle": cycle, "section": key, "version": stored + 1,
+                   "before": row[0] if row else None, "after": text})
     except duckdb.ConstraintException as exc:
         # Two first saves at once: the second insert meets the first one's primary key.
         raise ConflictError(f"Someone else saved {what} at the same moment; nothing was saved. "

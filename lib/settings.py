@@ -55,6 +55,12 @@ class Settings:
     suppress_below: int = 3
     deadline_month: int = 10
     deadline_day: int = 1
+    # Confidential data (applications, survey comments) of program years older than this many years is purged
+    # when the committee runs the retention purge.
+    retention_years: int = field(default_factory=lambda: int(_env_float("ALI_RETENTION_YEARS", 5)))
+    # Where the Backups page and `python -m lib backup` without a folder put backups.
+    backup_dir: Path = field(default_factory=lambda: _env_path(
+        "ALI_BACKUP_DIR", _env_path("ALI_DB", ROOT / "data" / "ali.duckdb").parent / "backups"))
 
 
 def get_settings() -> Settings:

@@ -21,9 +21,11 @@ from ui.markup import escape
 PAGES = {"pages/overview.py": "Overview", "pages/directory.py": "ALI Skills Directory", "pages/imports.py": "Import",
          "pages/admin.py": "Users", "pages/account.py": "My account", "pages/circles.py": "Peer Mentorship Circles",
          "pages/attendance.py": "Meetings and attendance", "pages/outcomes.py": "Outcomes",
-         "pages/report.py": "Annual report"}
+         "pages/report.py": "Annual report", "pages/audit.py": "Audit log"}
 COMMITTEE_ONLY = {"pages/overview.py", "pages/imports.py", "pages/admin.py", "pages/circles.py", "pages/attendance.py",
-                  "pages/outcomes.py", "pages/report.py"}
+                  "pages/outcomes.py", "pages/report.py", "pages/audit.py"}
+# Admin pages: a committee member is told only an admin may, and sees nothing of the page.
+ADMIN_ONLY = {"pages/admin.py": "Only an admin can manage users", "pages/audit.py": "Only an admin can read the audit log"}
 
 
 @pytest.fixture(autouse=True)
@@ -71,9 +73,9 @@ def test_a_committee_member_opening_any_page(page):
     at = open_page(app("member"), page)
     assert not at.exception
     assert at.title[0].value == PAGES[page]
-    if page == "pages/admin.py":
-        assert "Only an admin can manage users" in texts(at) and not committee_data_shown(at)
-        assert not at.get("tab") and not at.text_input
+    if page in ADMIN_ONLY:
+        assert ADMIN_ONLY[page] in texts(at) and not committee_data_shown(at)
+        assert not at.get("tab") and not at.text_input and not at.dataframe
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -267,3 +267,34 @@ def report_sections(cycle: str, version: int) -> dict:
     from lib import report
 
     return report.sections(cursor(), cycle)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def audit_choices(version: int) -> dict[str, list[str]]:
+    """Cached actors, actions and entities of the audit log."""
+    from lib import audit
+
+    return audit.choices(cursor())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def audit_count(filters, version: int) -> int:
+    """Cached count of audit entries matching the filters."""
+    from lib import audit
+
+    return audit.count(cursor(), filters)
+
+
+@st.cache_data(show_spinner="Reading the audit log", max_entries=64)
+def audit_entries(filters, offset: int, version: int) -> pd.DataFrame:
+    """Cached page of audit entries matching the filters."""
+    from lib import audit
+
+    return audit.entries(cursor(), filters, limit=200, offset=offset)
+
+
+def audit_export(filters, version: int) -> pd.DataFrame:
+    """Every matching audit entry for a download (built on click, never cached: it may be large)."""
+    from lib import audit
+
+    return audit.entries(cursor(), filters, limit=100_000)

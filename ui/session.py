@@ -213,13 +213,14 @@ def require_committee(what: str = "This page") -> Viewer:
     return who
 
 
-def require_admin() -> Viewer:
-    """Stop the page unless an admin is logged in."""
-    who = require_committee("Managing users")
+def require_admin(title: str = "Users", what: str = "manage users",
+                  ask: str = "Ask an admin if you need an account changed.", subject: str = "Managing users") -> Viewer:
+    """Stop the page unless an admin is logged in: a visitor gets the login form, a committee member is told
+    only an admin may `what` (the page is `title`; `subject` names it in the login prompt)."""
+    who = require_committee(subject)
     if not who.is_admin:
-        st.title("Users")
-        st.error("Only an admin can manage users. Ask an admin if you need an account changed.",
-                 icon=":material/block:")
+        st.title(title)
+        st.error(f"Only an admin can {what}. {ask}", icon=":material/block:")
         st.stop()
     return who
 

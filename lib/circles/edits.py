@@ -95,7 +95,8 @@ def pin(conn: duckdb.DuckDBPyConnection, draft_id: int, version: int, person_id:
         tx.execute("UPDATE circle_members SET pinned = ? WHERE circle_id = ? AND person_id = ?",
                    [pinned, circle_id, person_id])
         audit(tx, actor, "circles.pin" if pinned else "circles.unpin", "circle_draft", draft_id,
-              {"person_id": person_id, "circle_id": circle_id})
+              {"person_id": person_id, "circle_id": circle_id, "before": {"pinned": not pinned},
+               "after": {"pinned": pinned}})
 
 
 def set_pair_rule(conn: duckdb.DuckDBPyConnection, cycle: str, kind: str, a: int, b: int, on: bool,
@@ -118,7 +119,7 @@ def set_pair_rule(conn: duckdb.DuckDBPyConnection, cycle: str, kind: str, a: int
             tx.execute(f"INSERT INTO {table[kind]} (cycle, person_a, person_b, created_by, created_at)"
                        " VALUES (?, ?, ?, ?, now()::TIMESTAMP)", [cycle, a, b, actor])
         audit(tx, actor, f"circles.{kind}" if on else f"circles.{kind}.lift", "cycle", cycle,
-              {"person_a": a, "person_b": b})
+              {"person_a": a, "person_b": b, "before": {kind: not on}, "after": {kind: on}})
 
 
 def resolve(conn: duckdb.DuckDBPyConnection, draft_id: int, version: int, actor: str,

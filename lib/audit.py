@@ -81,9 +81,9 @@ def choices(conn: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
             "entity": column("SELECT DISTINCT entity FROM audit_log WHERE entity IS NOT NULL ORDER BY 1")}
 
 
-def changes(detail: str | None) -> list[tuple[str, object, object]]:
+def changes(detail: object) -> list[tuple[str, object, object]]:
     """The (field, before, after) pairs an entry's detail records, wherever it keeps them."""
-    if not detail:
+    if not isinstance(detail, str) or not detail:
         return []
     try:
         data = json.loads(detail)

@@ -108,7 +108,21 @@ def _parser() -> argparse.ArgumentParser:
     _applications_parser(sub)
     _grouping_parser(sub)
     _report_parsers(sub)
+    _privacy_parsers(sub)
+    _backup_parsers(sub)
     return parser
+
+
+def _backup_parsers(sub) -> None:
+    """Register `backup OUT` and `restore IN [--yes]` (lib/backup_commands.py)."""
+    from . import backup_commands
+    backup_commands.parsers(sub)
+
+
+def _privacy_parsers(sub) -> None:
+    """Register `people show|delete` and `retention purge` (lib/privacy_commands.py)."""
+    from . import privacy_commands
+    privacy_commands.parsers(sub)
 
 
 def _circles_parser(sub) -> None:
@@ -262,6 +276,12 @@ def _run(conn, args) -> int:
         return _report_command(conn, args)
     if args.command == "attendance":
         return _attendance_command(conn, args)
+    if args.command in ("people", "retention"):
+        from . import privacy_commands
+        return privacy_commands.run(conn, args)
+    if args.command in ("backup", "restore"):
+        from . import backup_commands
+        return backup_commands.run(conn, args)
     raise AssertionError(args.command)
 
 

@@ -19,6 +19,8 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.(sql|py)$")
 class DatabaseBusy(RuntimeError):
     """Raised when another process (usually the running dashboard) holds the database file."""
 
+    pid: int | None = None  # the process holding it, when DuckDB names it
+
 
 class ConflictError(RuntimeError):
     """Raised when a row changed since it was read (another committee member saved first)."""
@@ -46,15 +48,33 @@ def connect(path: Path | str | None = None, *, migrate_now: bool = True) -> duck
         if "lock" not in str(exc).lower():
             raise
         # DuckDB lets one process write a file; the dashboard keeps it open while it runs.
-        raise DatabaseBusy(
-            f"The database {path} is in use by another program (usually the running dashboard). "
-            "Stop it, or do this from the dashboard, or point ALI_DB at another file."
-        ) from exc
+        pid, program = _lock_holder(str(exc))
+        busy = DatabaseBusy(
+            f"The database {path} is in use by another program "
+            f"({f'process {pid}: {program}' if pid else 'usually the running dashboard'}). Stop that program "
+            "first, or make backups and restores from the Backups page of the running dashboard instead of the "
+            "command line, or point ALI_DB at another file.")
+        busy.pid = pid
+        raise busy from exc
     if created and os.name == "posix":
         os.chmod(path, 0o600)
     if migrate_now:
         migrate(conn)
     return conn
+
+
+def _lock_holder(message: str) -> tuple[int | None, str | None]:
+    """The PID DuckDB says holds the file's lock, and that process's command line where /proc shows it."""
+    found = re.search(r"held in (.*?) \(PID (\d+)\)", message)
+    if not found:
+        return None, None
+    program, pid = found.group(1), int(found.group(2))
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+        program = " ".join(w.decode(errors="replace") for w in words) or program
+    except OSError:
+        pass  # not Linux, or the process just ended: DuckDB's executable name is all there is
+    return pid, program if len(program) <= 160 else program[:157] + "..."
 
 
 def migrations() -> list[tuple[int, str, Path]]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +62,21 @@ class Settings:
     # Where the Backups page and `python -m lib backup` without a folder put backups.
     backup_dir: Path = field(default_factory=lambda: _env_path(
         "ALI_BACKUP_DIR", _env_path("ALI_DB", ROOT / "data" / "ali.duckdb").parent / "backups"))
+    # When the running dashboard makes its nightly backup (HH:MM, server time; empty: never), and how many
+    # nightly backups it keeps in backup_dir.
+    backup_at: str = field(default_factory=lambda: os.environ.get("ALI_BACKUP_AT", "02:00"))
+    backup_keep: int = field(default_factory=lambda: int(_env_float("ALI_BACKUP_KEEP", 30)))
+
+    @property
+    def backup_time(self) -> time | None:
+        """backup_at as a time of day, or None when nightly backups are off (ValueError when malformed)."""
+        if not self.backup_at.strip():
+            return None
+        hours, _, minutes = self.backup_at.strip().partition(":")
+        try:
+            return time(int(hours), int(minutes or 0))
+        except ValueError as exc:
+            raise ValueError(f"ALI_BACKUP_AT must be a time like 02:00, not '{self.backup_at}'") from exc
 
 
 def get_settings() -> Settings:

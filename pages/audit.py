@@ -44,7 +44,8 @@ frame = cache.audit_entries(filters, (number - 1) * PAGE, version)
 if frame.empty:
     st.info("No entry matches these filters.", icon=":material/info:")
     st.stop()
-st.dataframe(frame, hide_index=True, width="stretch", key="audit_table",
+st.dataframe(frame.fillna({"detail": "", "entity": "", "entity_id": ""}), hide_index=True, width="stretch",
+             key="audit_table",
              column_config={"id": st.column_config.NumberColumn("#", format="%d"),
                             "happened_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),
                             "actor": "Who", "action": "What", "entity": "On", "entity_id": "Id",
@@ -64,5 +65,5 @@ if pairs:
     st.dataframe([{"Field": escape(str(f)), "Before": json.dumps(b, ensure_ascii=False, default=str),
                    "After": json.dumps(a, ensure_ascii=False, default=str)} for f, b, a in pairs],
                  hide_index=True, width="stretch", key="audit_changes")
-if row["detail"]:
+if isinstance(row["detail"], str) and row["detail"]:
     st.json(row["detail"], expanded=2)

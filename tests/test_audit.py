@@ -92,7 +92,7 @@ def test_changes_reads_before_and_after_at_any_depth():
     assert audit.changes('{"before": 1, "after": 2}') == [("value", 1, 2)]
     cells = '{"cells": [{"member": "Zoë", "meeting": "Nov", "before": null, "after": "present"}]}'
     assert audit.changes(cells) == [("Zoë, Nov", None, "present")]
-    assert audit.changes(None) == [] and audit.changes("not json") == []
+    assert audit.changes(None) == [] and audit.changes("not json") == [] and audit.changes(float("nan")) == []
 
 
 @pytest.fixture

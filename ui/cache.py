@@ -1,6 +1,8 @@
 """The one place Streamlit caching is used: the process-wide connection and cached reads."""
 from __future__ import annotations
 
+import threading
+
 import duckdb
 import pandas as pd
 import pyarrow as pa
@@ -18,7 +20,14 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
     line does (`python -m lib init`, which `python3 run.py app` runs first) and shows it in the terminal.
     """
     db.private_files()
-    return db.connect(path)
+    conn = db.connect(path)
+    settings = get_settings()
+    from lib import backup
+
+    # DuckDB lets one process hold the file, so the running dashboard makes the nightly backup itself.
+    backup.start_nightly(lambda: connection().cursor(), settings.backup_dir, settings.backup_time,
+                         settings.backup_keep)
+    return conn
 
 
 def has_users() -> bool:
@@ -26,14 +35,59 @@ def has_users() -> bool:
     return bool(db.scalar(cursor(), "SELECT count(*) FROM users"))
 
 
+# Held while a restore replaces the database file under the process's one connection (see restore_backup).
+_SWAP = threading.Lock()
+
+
 def connection() -> duckdb.DuckDBPyConnection:
-    """Return the process-wide connection to the database named by the settings (ALI_DB)."""
-    return _open(str(get_settings().db_path))
+    """Return the process-wide connection to the database named by the settings (ALI_DB).
+
+    When another program holds the file, the page says so and stops (a visitor sees no path or command line).
+    """
+    try:
+        return _open(str(get_settings().db_path))
+    except db.DatabaseBusy as exc:
+        holder = f" (process {exc.pid})" if exc.pid else ""
+        st.error(f"The dashboard cannot open its database: another program on the server is using the file{holder}. "
+                 "Whoever runs the server: stop that program (often a `python -m lib` command still running) and "
+                 "reload this page.", icon=":material/lock:")
+        st.stop()
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
     """Return a cursor for this script run (DuckDB cursors are per thread)."""
-    return connection().cursor()
+    try:
+        return connection().cursor()
+    except duckdb.ConnectionException:
+        # A restore in another session closed the shared connection: wait until it has reopened the file.
+        with _SWAP:
+            try:
+                return connection().cursor()
+            except duckdb.ConnectionException:
+                _open.clear()
+                return connection().cursor()
+
+
+def restore_backup(path, actor: str):
+    """Replace the database with a backup while the app runs: close the one connection, restore, reopen.
+
+    Other sessions' next query opens the restored file; a query running in another session at that very
+    moment may fail once. The database as it was is backed up first (lib.backup.restore_file).
+    """
+    from lib import backup
+
+    settings = get_settings()
+    with _SWAP:
+        conn = connection()
+        try:
+            return backup.restore_file(path, settings.db_path, actor=actor, conn=conn, undo_dir=settings.backup_dir)
+        finally:
+            try:
+                conn.cursor().close()
+            except duckdb.ConnectionException:
+                _open.clear()  # closed by the restore (or on its way to failing): the next use opens the file
+                connection()
+            st.cache_data.clear()
 
 
 def data_version(conn: duckdb.DuckDBPyConnection) -> int:

@@ -17,15 +17,15 @@ from . import cycles, forms, guesses, outcomes
 from .answers import parse_career_stage, split_checkboxes
 from .db import audit, first, scalar, transaction
 from .settings import get_settings
-from .sheets import ImportRefused, Sheet
+from .sheets import ImportRefused, Sheet, listed, quoted
 from .sheets import read as read_sheet
 from .validation import MAX_LISTED, ImportResult, Problem, Staging
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ImportRefused", "ImportResult", "Problem", "import_bytes", "import_file", "inspect", "not_imported",
-           "undo_batch", "list_batches", "remembered_mapping", "parse_career_stage", "split_checkboxes"]
+__all__ = ["ImportRefused", "ImportResult", "Problem", "import_bytes", "import_file", "inspect", "no_responses",
+           "not_imported", "undo_batch", "list_batches", "remembered_mapping", "parse_career_stage", "split_checkboxes"]
 
 
 @dataclass
@@ -43,6 +43,19 @@ class Inspection:
     def unmapped(self) -> list[str]:
         """The columns no field is mapped to (they would not be imported), in file order."""
         return not_imported(self.sheet.headers, self.mapping)
+
+
+def no_responses(sheet: Sheet) -> str | None:
+    """Say, naming the file (and sheet), that it holds no responses, only its header row; None when it has some."""
+    if sheet.rows:
+        return None
+    several = len(sheet.sheet_names) > 1
+    where = f"sheet '{sheet.sheet}' of {sheet.file_name}" if several else sheet.file_name
+    blank = f" and {sheet.blank_rows:,} blank row(s)" if sheet.blank_rows else ""
+    other = (" Choose the sheet that holds the responses." if several else
+             " Download the responses again once people have answered the form.")
+    return (f"{where}: this {'sheet' if several else 'file'} has no responses: only the header row{blank}. "
+            f"Nothing to import.{other}")
 
 
 def not_imported(headers: list[str], mapping: dict[str, str]) -> list[str]:
@@ -123,10 +136,12 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
         cycles.parse(cycle)
     found = inspect(conn, data, file_name, sheet, kind)
     table = found.sheet
+    empty = no_responses(table)
+    if empty:
+        raise ImportRefused(empty)
     if found.kind is None:
         raise ImportRefused(
-            f"{file_name}: could not tell which form this is from its headers "
-            f"({', '.join(table.headers[:6])}{'...' if len(table.headers) > 6 else ''}). "
+            f"{file_name}: could not tell which form this is from its headers ({listed(table.headers, 6)}). "
             f"Choose the kind ({', '.join(forms.KINDS)}) and map the columns.")
     kind = found.kind
     final_mapping = _merge_mapping(kind, table.headers, found.mapping, mapping or {}, file_name)
@@ -134,7 +149,7 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
     unmapped = not_imported(table.headers, final_mapping)
     if missing:
         names = "; ".join(f"'{spec.label}' (field {spec.name})" for spec in missing)
-        left = f" Columns not imported: {'; '.join(repr(h) for h in unmapped)}." if unmapped else ""
+        left = f" Columns not imported: {listed(unmapped)}." if unmapped else ""
         raise ImportRefused(
             f"{file_name}: no column found for required field(s) {names}.{left} Map a column to it, "
             f"e.g. --map \"Header text={missing[0].name}\".")
@@ -144,8 +159,8 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
                           guessed={h: f for h, f in found.guessed.items() if final_mapping.get(h) == f})
     result.warnings += [Problem(None, None, None, note) for note in table.notes]
     if kind in ("attendance", "rosters") and not cycle:
-        raise ImportRefused(f"{forms.KIND_LABELS[kind]} have no timestamps: choose the program year "
-                            "(e.g. --cycle 2025-26)")
+        raise ImportRefused(f"{file_name}: this file has no timestamps ({forms.KIND_LABELS[kind].lower()}), so "
+                            "choose its program year (e.g. --cycle 2025-26)")
     if day_first is None:
         day_first = get_settings().day_first
     report(0.15, "Checking every row")
@@ -182,7 +197,7 @@ def _merge_mapping(kind: str, headers: list[str], proposed: dict[str, str], over
     merged = {h: f for h, f in proposed.items() if f in valid}
     for header, target in overrides.items():
         if header not in headers:
-            raise ImportRefused(f"{file_name}: --map names a column that is not in the file: '{header}'")
+            raise ImportRefused(f"{file_name}: --map names a column that is not in the file: {quoted(header)}")
         if target not in valid:
             raise ImportRefused(f"{file_name}: '{target}' is not a field of {kind}; fields: "
                                 f"{', '.join(sorted(v for v in valid if v))}")

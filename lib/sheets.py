@@ -1,9 +1,12 @@
 """Reading what people upload: Google Forms responses as CSV or XLSX, into a table of text cells."""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -11,6 +14,15 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 MAX_BYTES = 50 * 1024 * 1024
+# A Google Forms export has one column per question; a first row far wider than any form is not a header.
+MAX_COLUMNS = 1000
+# The csv module refuses cells over 128 KB by default; the Arrow reader takes any cell, so both paths agree.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
+
+DOWNLOAD_HINT = ("In Google Forms use Responses > Download responses (.csv), or download the linked Sheet as "
+                 ".xlsx or .csv, and upload that file.")
+DAMAGED_XLSX = ("this is not a readable Excel workbook (it may be damaged or cut short). Open it in Excel or "
+                "Google Sheets and download it again as .xlsx or .csv.")
 
 
 class ImportRefused(ValueError):
@@ -28,6 +40,7 @@ class Sheet:
     sheet: str | None = None
     encoding: str = "utf-8"
     notes: list[str] = field(default_factory=list)  # things the reader did that the user should know
+    blank_rows: int = 0  # rows left out because every cell was blank
 
     @property
     def rows(self) -> int:
@@ -44,23 +57,88 @@ class Sheet:
         return [v for v in values if v][:limit]
 
 
+def quoted(text: str, limit: int = 60) -> str:
+    """Quote a header or a cell for a message: control and invisible characters as spaces, long text cut."""
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text[:limit * 4])
+    text = re.sub(r"\s+", " ", text).strip()
+    return f"'{text[:limit]}…'" if len(text) > limit else f"'{text}'"
+
+
+def listed(texts: list[str], limit: int = 8) -> str:
+    """Quote the first few of many headers for a message, and say how many more there are."""
+    shown = "; ".join(quoted(text) for text in texts[:limit])
+    return shown + (f"; and {len(texts) - limit:,} more" if len(texts) > limit else "")
+
+
 def read(data: bytes, file_name: str, sheet: str | int | None = None) -> Sheet:
     """Read CSV or XLSX bytes; refuse with a clear message what cannot be read."""
     if len(data) > MAX_BYTES:
         raise ImportRefused(f"{file_name}: the file is {len(data) / 1e6:.0f} MB; files over 50 MB are refused")
-    if not data[:4096].strip(b" \t\r\n\xef\xbb\xbf") and not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise ImportRefused(f"{file_name}: the file is empty")
-    if data[:4] == b"PK\x03\x04":
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):  # a ZIP archive (the second: an empty one)
         return _read_xlsx(data, file_name, sheet)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportRefused(f"{file_name}: this is an old Excel .xls file; save it as .xlsx or CSV and upload that")
-    if b"\x00" in data[:4096]:
-        raise ImportRefused(f"{file_name}: this is not a CSV or XLSX file (it looks binary)")
-    return _read_csv(data, file_name)
+    what = _not_a_table(data)
+    if what:
+        raise ImportRefused(f"{file_name}: {what}")
+    text, encoding = _decode(data)
+    if not text.strip(" \t\r\n\ufeff"):
+        raise ImportRefused(f"{file_name}: the file is empty")
+    if _looks_binary(text[:4096]):
+        raise ImportRefused(f"{file_name}: this is not a CSV or XLSX file (it looks like binary data, such as a "
+                            f"picture or a program). {DOWNLOAD_HINT}")
+    return _read_csv(data, text, encoding, file_name)
+
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of old Office files and of password-protected ones
+_SIGNATURES = (
+    (b"%PDF", "this is a PDF document, not a spreadsheet."),
+    (b"\x89PNG", "this is a picture (PNG), not a spreadsheet."),
+    (b"\xff\xd8\xff", "this is a picture (JPEG), not a spreadsheet."),
+    (b"GIF8", "this is a picture (GIF), not a spreadsheet."),
+    (b"{\\rtf", "this is a word-processor document (RTF), not a spreadsheet."),
+)
+
+
+def _not_a_table(data: bytes) -> str | None:
+    """Say what a file is when its first bytes show it is no CSV (an old or protected workbook, a PDF ...)."""
+    head = data[:4096]
+    if head.startswith(_OLE):
+        # A workbook saved with a password is an OLE container holding the streams EncryptionInfo and
+        # EncryptedPackage; their names (UTF-16) sit in its directory, which may be anywhere in the file.
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            return ("this workbook is protected with a password, so it cannot be read. Open it in Excel, remove the "
+                    "password (File > Info > Protect Workbook), save it as .xlsx and upload that.")
+        return ("this is an old Excel .xls workbook (or another old Office file). Open it in Excel or Google Sheets, "
+                "save it as .xlsx or .csv and upload that.")
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            return f"{what} {DOWNLOAD_HINT}"
+    start = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n")[:15].lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        return f"this is a web page (HTML), not a spreadsheet. {DOWNLOAD_HINT}"
+    return None
+
+
+def _looks_binary(head: str) -> bool:
+    """Tell whether decoded text is binary data: a NUL, or more control characters than any export holds."""
+    controls = sum(1 for ch in head if ch < " " and ch not in "\t\r\n")
+    return "\x00" in head or controls > max(4, len(head) // 50)
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """Decode UTF-8 (with or without BOM), else Excel's cp1252; return the text and the encoding used."""
+    """Decode UTF-16/32 (Excel's "Unicode Text"), UTF-8 (with or without BOM), else Excel's cp1252."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace"), codec
+    head = data[:4096]
+    half = len(head) // 2
+    # Without a BOM, UTF-16 text in a Latin script has a NUL in every other byte, and only there.
+    for zeros, others, codec in ((head[1::2], head[0::2], "utf-16-le"), (head[0::2], head[1::2], "utf-16-be")):
+        if half >= 4 and zeros.count(0) > 0.3 * half and others.count(0) < 0.05 * half:
+            return data.decode(codec, errors="replace"), "utf-16"
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -74,26 +152,34 @@ def _delimiter(text: str) -> str:
     return max(counts, key=lambda sep: (counts[sep], sep == ","))
 
 
-def _read_csv(data: bytes, file_name: str) -> Sheet:
+def _read_csv(data: bytes, text: str, encoding: str, file_name: str) -> Sheet:
     """Parse CSV: Arrow's fast reader straight from the bytes when they are regular UTF-8, Python's csv otherwise."""
-    text, encoding = _decode(data)
-    first_record = text[:65536].replace("\r\n", "\n").replace("\r", "\n")
+    first_record = text[:65536]
+    if len(text) > 65536 and "\n" not in first_record and "\r" not in first_record:
+        # A first line longer than the sample (thousands of columns, a huge header) is read whole to count it.
+        ends = [i for i in (text.find("\n", 65536), text.find("\r", 65536)) if i >= 0]
+        first_record = text[:min(ends, default=len(text))]
+    first_record = first_record.replace("\r\n", "\n").replace("\r", "\n")
     sep = _delimiter(first_record)
     try:
         header = next(csv.reader(io.StringIO(first_record), delimiter=sep))
     except (StopIteration, csv.Error) as exc:
-        raise ImportRefused(f"{file_name}: no header row found") from exc
-    headers = _clean_headers(header)
+        raise ImportRefused(f"{file_name}: no header row found. The first row must hold the questions, as in a "
+                            "Google Forms export.") from exc
+    headers = _clean_headers(_header_cells(header, file_name))
     # Arrow drops blank lines, which would shift row numbers; such files take the exact path.
     regular = encoding == "utf-8" and not any(_blank_line_inside(data, gap) for gap in (b"\n\n", b"\n\r\n", b"\r\r"))
     table = _read_csv_arrow(data, sep, len(headers)) if regular else None
     notes = []
     if table is None:
-        table, extra = _read_csv_python(text.replace("\r\n", "\n").replace("\r", "\n"), sep, len(headers))
+        table, extra = _read_csv_python(text.replace("\r\n", "\n").replace("\r", "\n"), sep, len(headers), file_name)
         if extra:
             notes.append(f"{extra} row(s) have more cells than there are headers; the extra cells were ignored")
     if encoding == "cp1252":
         notes.append("The file is not UTF-8; it was read as Windows-1252 (as Excel saves it)")
+    elif encoding != "utf-8":
+        notes.append(f"The file is {encoding.upper()} text, not UTF-8 (Excel's \"Unicode Text\" is UTF-16); it was read "
+                     "as such")
     return _finish(Sheet(file_name, headers, table, encoding=encoding, notes=notes))
 
 
@@ -106,12 +192,14 @@ def _blank_line_inside(data: bytes, gap: bytes) -> bool:
 def _clean_headers(raw: list[str]) -> list[str]:
     """Trim headers, name blank ones by position and make duplicates distinct."""
     headers: list[str] = []
+    seen: set[str] = set()  # a set, not the list: a row of thousands of blank headers stays linear
     for index, value in enumerate(raw):
         name = re.sub(r"\s+", " ", str(value or "")).strip() or f"Column {index + 1}"
         base, n = name, 2
-        while name in headers:
+        while name in seen:
             name, n = f"{base} ({n})", n + 1
         headers.append(name)
+        seen.add(name)
     return headers
 
 
@@ -126,7 +214,7 @@ def _read_csv_arrow(data: bytes, sep: str, width: int) -> pa.Table | None:
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except pa.ArrowException:  # ragged rows, a cell spanning blocks ...: the exact reader copes
         return None
     return table.append_column("_row", _row_numbers(table))
 
@@ -145,19 +233,24 @@ def _row_numbers(table: pa.Table) -> pa.Array:
     return pc.add(pc.cumulative_sum(ones), ones)
 
 
-def _read_csv_python(text: str, sep: str, width: int) -> tuple[pa.Table, int]:
+def _read_csv_python(text: str, sep: str, width: int, file_name: str) -> tuple[pa.Table, int]:
     """Read with the csv module, keeping exact row numbers and tolerating ragged rows."""
     columns: list[list[str]] = [[] for _ in range(width)]
     numbers: list[int] = []
     extra = 0
     reader = csv.reader(io.StringIO(text), delimiter=sep)
-    next(reader, None)
-    for number, record in enumerate(reader, start=2):
-        if len(record) > width and any(cell.strip() for cell in record[width:]):
-            extra += 1
-        for index in range(width):
-            columns[index].append(record[index] if index < len(record) else "")
-        numbers.append(number)
+    number = 1
+    try:
+        next(reader, None)
+        for number, record in enumerate(reader, start=2):
+            if len(record) > width and any(cell.strip() for cell in record[width:]):
+                extra += 1
+            for index in range(width):
+                columns[index].append(record[index] if index < len(record) else "")
+            numbers.append(number)
+    except csv.Error as exc:
+        raise ImportRefused(f"{file_name}: the file cannot be read as CSV after row {number}. Open it in a "
+                            "spreadsheet program, save it again as CSV and upload that.") from exc
     arrays = {f"c{i}": pa.array(values, type=pa.string()) for i, values in enumerate(columns)}
     arrays["_row"] = pa.array(numbers, type=pa.int64())
     return pa.table(arrays), extra
@@ -182,37 +275,83 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | int | None) -> Sheet:
     """Read one sheet (the first by default) of an XLSX workbook; cached formula results, never formulas."""
     import openpyxl
 
+    what = _not_a_workbook(data)
+    if what:
+        raise ImportRefused(f"{file_name}: {what}")
+    book = None
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise ImportRefused(f"{file_name}: not a readable XLSX workbook ({exc.__class__.__name__})") from exc
-    names = book.sheetnames
-    if sheet is None:
-        chosen = names[0]
-    elif isinstance(sheet, int):
-        if not 0 <= sheet < len(names):
-            raise ImportRefused(f"{file_name}: there is no sheet number {sheet + 1}; sheets: {', '.join(names)}")
-        chosen = names[sheet]
-    elif sheet in names:
-        chosen = sheet
-    else:
-        raise ImportRefused(f"{file_name}: there is no sheet '{sheet}'; sheets: {', '.join(names)}")
-    rows = book[chosen].iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None or not any(v not in (None, "") for v in header):
-        raise ImportRefused(f"{file_name}: sheet '{chosen}' has no header row")
-    headers = _clean_headers([_cell_text(v) for v in header])
-    width = len(headers)
-    columns: list[list[str]] = [[] for _ in range(width)]
-    numbers = []
-    for number, record in enumerate(rows, start=2):
-        for index in range(width):
-            columns[index].append(_cell_text(record[index]) if index < len(record) else "")
-        numbers.append(number)
-    book.close()
+        names = book.sheetnames
+        chosen = _choose_sheet(names, sheet, file_name)
+        # The sheet is read lazily: a damaged part shows only now, so reading stays inside the try.
+        rows = book[chosen].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None or not any(v not in (None, "") for v in header):
+            others = f" The workbook's sheets: {', '.join(names)}; choose the one that holds the responses." \
+                if len(names) > 1 else ""
+            raise ImportRefused(f"{file_name}: sheet '{chosen}' is empty (it has no header row).{others}")
+        headers = _clean_headers(_header_cells([_cell_text(v) for v in header], file_name))
+        width = len(headers)
+        columns: list[list[str]] = [[] for _ in range(width)]
+        numbers = []
+        for number, record in enumerate(rows, start=2):
+            for index in range(width):
+                columns[index].append(_cell_text(record[index]) if index < len(record) else "")
+            numbers.append(number)
+    except ImportRefused:
+        raise
+    except Exception as exc:  # zipfile, zlib, XML and openpyxl each raise their own types for a damaged workbook
+        raise ImportRefused(f"{file_name}: {DAMAGED_XLSX}") from exc
+    finally:
+        if book is not None:
+            book.close()
     arrays = {f"c{i}": pa.array(values, type=pa.string()) for i, values in enumerate(columns)}
     arrays["_row"] = pa.array(numbers, type=pa.int64())
     return _finish(Sheet(file_name, headers, pa.table(arrays), sheet_names=names, sheet=chosen))
+
+
+def _not_a_workbook(data: bytes) -> str | None:
+    """Say what a ZIP file is when it is no Excel workbook (an OpenDocument or Word file, another archive)."""
+    try:
+        parts = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except Exception:  # a cut or damaged archive: its central directory is gone or unreadable
+        return DAMAGED_XLSX
+    if "xl/workbook.xml" in parts:
+        return None
+    if "mimetype" in parts or "content.xml" in parts:
+        return ("this is an OpenDocument file (.ods), not an Excel workbook. Open it in LibreOffice or Google Sheets, "
+                "save it as .xlsx or .csv and upload that.")
+    if "word/document.xml" in parts:
+        return f"this is a Word document, not a spreadsheet. {DOWNLOAD_HINT}"
+    if "[Content_Types].xml" in parts:
+        return DAMAGED_XLSX
+    return "this is a ZIP archive, not an Excel workbook. Take the .xlsx or .csv file out of it and upload that."
+
+
+def _choose_sheet(names: list[str], sheet: str | int | None, file_name: str) -> str:
+    """The sheet to read: the one asked for (by name or number), else the first."""
+    if not names:
+        raise ImportRefused(f"{file_name}: {DAMAGED_XLSX}")
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise ImportRefused(f"{file_name}: there is no sheet number {sheet + 1}; sheets: {', '.join(names)}")
+        return names[sheet]
+    if sheet in names:
+        return sheet
+    raise ImportRefused(f"{file_name}: there is no sheet '{sheet}'; sheets: {', '.join(names)}")
+
+
+def _header_cells(header: list[str], file_name: str) -> list[str]:
+    """The header row's cells without trailing blank ones past MAX_COLUMNS; refuse a row wider than any form."""
+    while len(header) > MAX_COLUMNS and not header[-1].strip():
+        header.pop()  # Excel may leave thousands of empty cells at the end of the first row
+    if len(header) > MAX_COLUMNS:
+        raise ImportRefused(f"{file_name}: the first row has {len(header):,} columns, but a Google Forms export has "
+                            "one per question, so this does not look like one. Check that the first row holds the "
+                            "questions.")
+    return header
 
 
 def _finish(sheet: Sheet) -> Sheet:
@@ -226,7 +365,8 @@ def _finish(sheet: Sheet) -> Sheet:
             if not (header.startswith("Column ") and (not sheet.table.num_rows or not pc.max(lengths[index]).as_py()))]
     headers = [sheet.headers[i] for i in keep]
     if not headers:
-        raise ImportRefused(f"{sheet.file_name}: no header row found")
+        raise ImportRefused(f"{sheet.file_name}: no header row found: the first row is empty. The first row must "
+                            "hold the questions, as in a Google Forms export.")
     table = pa.Table.from_arrays([sheet.table.column(f"c{i}") for i in keep] + [sheet.table.column("_row")],
                                  names=[f"c{n}" for n in range(len(keep))] + ["_row"])
     if table.num_rows:
@@ -234,5 +374,6 @@ def _finish(sheet: Sheet) -> Sheet:
         for index in keep[1:]:
             total = pc.add(total, lengths[index])
         table = table.filter(pc.cast(total, pa.bool_()))
+    sheet.blank_rows = sheet.table.num_rows - table.num_rows
     sheet.headers, sheet.table = headers, table
     return sheet

@@ -550,6 +550,7 @@ def _prepare_attendance(stage: Staging, frame: pd.DataFrame) -> pd.DataFrame:
     people = _person_ids(conn, list(frame["email"]))
     months = {name.split(":")[1]: header for name, header in columns.items() if name.startswith("month:")}
     records = []
+    marked: dict[tuple[int, int, str], tuple[int, str]] = {}  # (circle, person, month) -> (row, status) seen first
     for values in frame.to_dict("records"):
         circle = _clean(values.get("f_circle"))
         if circle not in circles:
@@ -568,6 +569,16 @@ def _prepare_attendance(stage: Staging, frame: pd.DataFrame) -> pd.DataFrame:
                 result.errors.append(Problem(values["_row"], header, values.get(f"f_month_{month}"),
                                              "expected Present, Absent or Excused"))
                 continue
+            # A member listed twice is one mark per meeting: the same mark again is harmless, another is a conflict.
+            key = (circles[circle], people[values["email"]], month)
+            if key in marked:
+                first_row, first_status = marked[key]
+                if first_status != status:
+                    result.errors.append(Problem(values["_row"], header, values.get(f"f_month_{month}"),
+                                                 f"this member is also in row {first_row}, marked {first_status} "
+                                                 "there: keep one row per member"))
+                continue
+            marked[key] = (values["_row"], status)
             records.append({"row": values["_row"], "cycle": cycle, "circle_id": circles[circle],
                             "person_id": people[values["email"]], "month": month,
                             "seq": forms.MONTHS.index(month) + 1, "status": status})

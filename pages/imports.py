@@ -4,7 +4,7 @@ import streamlit as st
 
 from lib import cycles, exports, forms, imports, institutions, skills
 from lib.sheets import ImportRefused
-from ui import cache, session
+from ui import cache, changes, session
 from ui.markup import escape
 
 session.page()  # first: a file Streamlit ran by itself goes through app.py
@@ -19,8 +19,14 @@ AUTO_KIND = "Detect from the headers"
 FROM_TIMESTAMPS = "From each row's timestamp"
 IGNORE = "(ignore this column)"
 GUESSED = "guessed from its answers"
+NOTICE, RESET = "import_notice", "import_reset"
 
-upload = st.file_uploader("Google Forms export", type=["csv", "xlsx"], key="import_file",
+changes.resume(RESET)
+# Each import gives the uploader a new key: it comes back empty, ready for the next file, instead of showing the
+# file just imported again as "already imported".
+uploads = st.session_state.get("import_uploads", 0)
+upload = st.file_uploader("Google Forms export", type=["csv", "xlsx"],
+                          key=f"import_file_{uploads}" if uploads else "import_file",
                           help="In Google Forms: Responses → Download responses (.csv); or the linked Sheet saved "
                                "as .xlsx. Up to 50 MB.")
 
@@ -76,15 +82,13 @@ def _history() -> None:
             st.error(escape(str(exc)))
         else:
             cache.clear()
-            st.session_state["import_notice"] = (
+            st.session_state[NOTICE] = (
                 f"Undid import #{labels[chosen]}: " + ", ".join(f"{n} {t.replace('_', ' ')}"
                                                                 for t, n in removed.items() if n) + ".")
             st.rerun()
 
 
-notice = st.session_state.pop("import_notice", None)
-if notice:
-    st.success(notice, icon=":material/check_circle:")
+changes.notice(NOTICE)
 
 if upload is None:
     _history()
@@ -113,6 +117,12 @@ try:
             found = imports.inspect(conn, data, upload.name, sheet=sheet, kind=kind)
 except ImportRefused as exc:
     st.error(escape(str(exc)), icon=":material/block:")
+    _history()
+    st.stop()
+
+empty = imports.no_responses(found.sheet)
+if empty:  # said before anything else: with no responses there is nothing to map, check or import
+    st.error(escape(empty), icon=":material/block:")
     _history()
     st.stop()
 
@@ -223,11 +233,12 @@ if st.button(f"Import {preview.new + preview.updated:,} new or updated record(s)
         if result.errors:
             st.error("Nothing was written: " + escape("; ".join(str(p) for p in result.errors[:5])))
         else:
-            cache.clear()
-            st.session_state["import_notice"] = (
-                f"Imported {escape(upload.name)} as batch #{result.batch_id}: {result.new} new, {result.updated} updated, "
-                f"{result.unchanged} unchanged, {result.new_people} new people.")
-            st.rerun()
+            years = f", {', '.join(result.cycles)}" if result.cycles else ""
+            changes.done(
+                f"Imported {escape(upload.name)} as batch #{result.batch_id} ({forms.KIND_LABELS[result.kind]}{years}): "
+                f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged, {result.new_people} new "
+                f"people. To take it back, choose #{result.batch_id} under **Undo an import** below. The uploader is "
+                "ready for the next file.", RESET, NOTICE, import_uploads=uploads + 1)
 
 st.divider()
 _history()

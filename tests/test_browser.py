@@ -226,7 +226,7 @@ def test_admin_login_and_every_page(page, app):
     expect(page.get_by_text("Logged in as Casey Chair")).to_be_visible()
     assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Circles", "Meetings and attendance",
                                 "Outcomes", "Annual report", "Import", "Skills and institutions", "Users",
-                                "My account"]
+                                "Audit log", "Backups", "Privacy requests", "My account"]
 
     visits = [
         ("Skills Directory", "ALI Skills Directory", r"/directory$"),
@@ -238,6 +238,9 @@ def test_admin_login_and_every_page(page, app):
         ("Import", "Import", r"/import$"),
         ("Skills and institutions", "Skills and institutions", r"/skills$"),
         ("Users", "Users", r"/admin$"),
+        ("Audit log", "Audit log", r"/audit$"),
+        ("Backups", "Backups", r"/backups$"),
+        ("Privacy requests", "Privacy requests", r"/privacy$"),
         ("My account", "My account", r"/account$"),
         ("Overview", "Overview", r"/(overview)?$"),
     ]
@@ -248,6 +251,12 @@ def test_admin_login_and_every_page(page, app):
             directory_count(page)
         elif link == "Users":
             expect(page.locator(USERS_TABLE)).to_be_visible(timeout=TIMEOUT_MS)
+        elif link == "Audit log":
+            expect(page.get_by_text(re.compile(r"matching entr"))).to_be_visible(timeout=TIMEOUT_MS)
+        elif link == "Backups":
+            expect(page.get_by_role("button", name="Make a backup now")).to_be_visible(timeout=TIMEOUT_MS)
+        elif link == "Privacy requests":
+            expect(page.get_by_role("heading", name="Retention")).to_be_visible(timeout=TIMEOUT_MS)
         elif link == "Import":
             expect(page.get_by_text("Import history")).to_be_visible(timeout=TIMEOUT_MS)
         elif link == "My account":
@@ -524,6 +533,11 @@ def test_import_both_shapes_preview_commit_and_undo(page, app, tmp_path, first, 
     commit = page.get_by_role("button", name=re.compile(r"^Import 2 new or updated"))
     support.click(page, commit, page.get_by_text(re.compile(rf"Imported {re.escape(exports[first].name)} as batch #\d+")))
     shot(page, f"import_done_{first}")
+    # Ready for the next file: the uploader is empty, and the file just imported is not previewed again.
+    expect(page.get_by_text(re.compile(r"To take it back, choose #\d+ under"))).to_be_visible()
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Columns")).to_have_count(0)
+    expect(page.get_by_text("Everything in this file is already imported")).to_have_count(0)
 
     # The other shape of the same responses holds nothing new: both shapes import identically.
     upload(page, exports[second])

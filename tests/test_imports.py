@@ -90,7 +90,8 @@ def test_a_missing_required_column_is_named(conn):
 
 
 @pytest.mark.parametrize("data, message", [
-    (b"", "empty"), (b"\x00\x01\x02binary\x00", "binary"), (b"just one line of text\n", "could not tell"),
+    (b"", "empty"), (b"\x00\x01\x02binary\x00", "binary"), (b"just one line of text\n", "no responses: only the header row"),
+    (b"Timestamp,Question\n,\n", "no responses: only the header row and 1 blank row"),
 ])
 def test_unusable_files_are_refused(conn, data, message):
     with pytest.raises(imports.ImportRefused, match=message):

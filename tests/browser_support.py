@@ -53,6 +53,7 @@ def app_env(db_path: Path, demo_dir: Path, cookie_key: str = COOKIE_KEY) -> dict
         "ALI_DEMO_DIR": str(demo_dir),
         "ALI_COOKIE_KEY": cookie_key,
         "PYTHONUNBUFFERED": "1",
+        "ALI_BACKUP_AT": "",  # no nightly backup thread in a test server
     })
     return env
 

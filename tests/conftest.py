@@ -33,6 +33,8 @@ def _isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("ALI_DEMO_DIR", str(tmp_path / "demo"))
     monkeypatch.setenv("ALI_COOKIE_KEY", "test-cookie-key-not-secret-only-for-the-test-suite")
     monkeypatch.setenv("ALI_BCRYPT_ROUNDS", "4")
+    # No nightly backup thread in tests: one firing at 02:00 mid-run would add files to folders tests count.
+    monkeypatch.setenv("ALI_BACKUP_AT", "")
 
 
 @pytest.fixture(scope="session")

@@ -536,3 +536,25 @@ def test_the_nightly_setting(monkeypatch):
     monkeypatch.setenv("ALI_BACKUP_AT", "midnight")
     with pytest.raises(ValueError, match="ALI_BACKUP_AT"):
         get_settings().backup_time
+
+
+def test_the_running_dashboard_makes_its_nightly_backup(demo_db_file, tmp_path, monkeypatch):
+    """The thread the dashboard starts waits for the set time, then backs up through the process's connection."""
+    from datetime import datetime, timedelta
+
+    monkeypatch.setattr(backup, "_nightly_thread", None)
+    path = tmp_path / "live.duckdb"
+    shutil.copy(demo_db_file, path)
+    conn = db.connect(path)
+    folder = tmp_path / "nightly"
+    at = (datetime.now() + timedelta(seconds=2)).time()
+    thread = backup.start_nightly(conn.cursor, folder, at, keep=3)
+    assert thread is not None and thread.daemon
+    assert backup.start_nightly(conn.cursor, folder, at, keep=3) is thread  # once per process
+    for _ in range(100):
+        made = [f for f in backup.list_backups(folder) if f.name.startswith(backup.NIGHTLY)]
+        if made:
+            break
+        time.sleep(0.2)
+    assert made and backup.check(made[0].path)["people"] == conn.execute("SELECT count(*) FROM people").fetchall()[0][0]
+    assert backup.start_nightly(conn.cursor, folder, None, keep=3) is thread

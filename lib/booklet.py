@@ -34,6 +34,15 @@ def to_pdf(directory: Directory) -> bytes:
     return bytes(pdf.output())
 
 
+def page_number(pdf) -> None:
+    """'Page n of N', small and grey, at the foot of the current page."""
+    pdf.set_y(-12)
+    pdf.set_font("DejaVu", "", 8)
+    pdf.set_text_color(*_GREY)
+    # Left-aligned: the total is filled in at the end, so a centred line would sit off centre.
+    pdf.cell(0, 5, f"Page {pdf.page_no()} of {TOTAL_PAGES}")
+
+
 def letter(pdf, title: str, subject: str) -> None:
     """Set up an FPDF document of the dashboard: US Letter margins, page breaks, the embedded DejaVu fonts,
     the page-count alias and the document's metadata."""
@@ -76,11 +85,7 @@ def _booklet(directory: Directory):
             """'Page n of N' on every page after the title page."""
             if self.page_no() == 1:
                 return
-            self.set_y(-12)
-            self.set_font("DejaVu", "", 8)
-            self.set_text_color(*_GREY)
-            # Left-aligned: the total is filled in at the end, so a centred line would sit off centre.
-            self.cell(0, 5, f"Page {self.page_no()} of {TOTAL_PAGES}")
+            page_number(self)
 
     pdf = Booklet(format="Letter", unit="mm")
     letter(pdf, directory.title, "Academic Libraries of Indiana: members who chose to share their skills")

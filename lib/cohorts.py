@@ -13,10 +13,14 @@ COLUMNS = ["cycle", "applicants", "eligible", "placed", "circles", "completed", 
            "would_again_low", "would_again_high", "flags"]
 
 
-def side_by_side(conn: duckdb.DuckDBPyConnection, today: date | None = None) -> pd.DataFrame:
-    """One row per cycle, oldest first: applicants, eligible, placed, completed, attendance and both outcomes."""
+def side_by_side(conn: duckdb.DuckDBPyConnection, today: date | None = None,
+                 up_to: str | None = None) -> pd.DataFrame:
+    """One row per cycle (up to `up_to` when given), oldest first: applicants, eligible, placed, completed,
+    attendance and both outcomes."""
     rows = []
     for cycle in cycles.all_cycles(conn):
+        if up_to is not None and cycle > up_to:
+            continue  # a report on an earlier year never shows the later ones: not worth computing
         apps = applications.counts(conn, cycle)
         seen = attendance.summary(conn, cycle, today)
         result = outcomes.summary(conn, cycle)

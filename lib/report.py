@@ -273,14 +273,14 @@ def build(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None = None
                "meetings_held": meetings.held(conn, cycle, today), "eligibility": applications.summary(counts)}
     quotable = outcomes.comments(conn, cycle, quotable_only=True)
     said = [" ".join(str(text).split()) for text in quotable["comments"]]
-    side = cohorts.side_by_side(conn, today)
+    side = cohorts.side_by_side(conn, today, up_to=cycle)
     report = Report(
         cycle=cycle, title=title(cycle), made=today, program=program, attendance=seen, circles=per_circle,
         outcomes=result, sentences=[result.sentence("met_goals"), result.sentence("participate_again")],
         comments=said[:MAX_QUOTES], more_comments=max(0, len(said) - MAX_QUOTES),
         breakdowns={by: outcomes.breakdown(conn, cycle, by) for by in outcomes.BREAKDOWNS},
         coverage=coverage.summary(conn, cycle), gaps=coverage.gaps(conn, cycle),
-        cohorts=side[side["cycle"] <= cycle].reset_index(drop=True), sections=sections(conn, cycle))
+        cohorts=side, sections=sections(conn, cycle))
     report.coverage["respondents"] = int(first(conn.execute(
         "SELECT count(DISTINCT person_id) FROM survey_responses WHERE cycle = ?", [cycle]).fetchall())[0])
     report.parts = [_glance(report), _section_part(report, "highlights"), _program(report),

@@ -10,7 +10,7 @@ import io
 import struct
 from typing import TYPE_CHECKING
 
-from .booklet import MARGIN, TOTAL_PAGES, letter
+from .booklet import MARGIN, letter, page_number
 from .report import Figure, Stats, Table, Text, body_blocks
 
 if TYPE_CHECKING:
@@ -84,11 +84,7 @@ def _document(report: Report):
 
         def footer(self) -> None:
             """'Page n of N' at the foot of every page."""
-            self.set_y(-12)
-            self.set_font("DejaVu", "", 8)
-            self.set_text_color(*_GREY)
-            # Left-aligned: the total is filled in at the end, so a centred line would sit off centre.
-            self.cell(0, 5, f"Page {self.page_no()} of {TOTAL_PAGES}")
+            page_number(self)
 
     pdf = AnnualReport(format="Letter", unit="mm")
     letter(pdf, report.title, f"Academic Libraries of Indiana: the Mentorship Committee's report for {report.cycle}")

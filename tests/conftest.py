@@ -80,6 +80,16 @@ def demo_conn(demo_db_file, tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def app_on_demo(demo_conn):
+    """The real router on this test's private copy of the demo database (the app opens the file itself)."""
+    import streamlit as st
+
+    demo_conn.close()
+    st.cache_resource.clear()  # the cached connection belongs to the previous test's database
+    st.cache_data.clear()
+
+
+@pytest.fixture
 def demo_exports(demo_db_file) -> Path:
     """The folder of synthetic exports the demo database was loaded from."""
     return demo_db_file.parent / "exports"

@@ -95,15 +95,7 @@ def test_changes_reads_before_and_after_at_any_depth():
     assert audit.changes(None) == [] and audit.changes("not json") == [] and audit.changes(float("nan")) == []
 
 
-@pytest.fixture
-def _router(demo_conn):
-    """The page runs the real router on a private copy of the demo database."""
-    demo_conn.close()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def test_the_audit_page_filters_and_shows_one_entry(_router):
+def test_the_audit_page_filters_and_shows_one_entry(app_on_demo):
     at = open_page(app("chair"), "pages/audit.py")
     assert not at.exception, at.exception
     assert "matching entr" in texts(at)
@@ -114,7 +106,7 @@ def test_the_audit_page_filters_and_shows_one_entry(_router):
     assert "No entry matches these filters" in texts(at)
 
 
-def test_the_audit_page_is_for_admins_only(_router):
+def test_the_audit_page_is_for_admins_only(app_on_demo):
     at = open_page(app("member"), "pages/audit.py")
     assert not at.exception
     assert "Only an admin" in texts(at) or "admin" in texts(at).lower()

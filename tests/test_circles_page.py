@@ -11,12 +11,7 @@ PAGE = "pages/circles.py"
 CYCLE = "2025-26"
 
 
-@pytest.fixture(autouse=True)
-def _router(demo_conn):
-    """Every test runs the real router on a private copy of the demo database."""
-    demo_conn.close()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("app_on_demo")  # every test runs the real router on the demo
 
 
 def page(view: str | None = None):

@@ -12,12 +12,7 @@ from tests.test_coverage import export
 PAGE = "pages/coverage.py"
 
 
-@pytest.fixture(autouse=True)
-def _router(demo_conn):
-    """Every page test runs the real router on a private copy of the demo database."""
-    demo_conn.close()  # the app opens the file itself
-    st.cache_resource.clear()  # the cached connection belongs to the previous test's database
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("app_on_demo")  # every test runs the real router on the demo
 
 
 SURVEY_HEADER = ["Timestamp", "Email Address", "Name", "Institution", "Job title",

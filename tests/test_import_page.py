@@ -24,12 +24,7 @@ EXPORT = (HEADER + '10/2/2025 10:00:00,fresh.one@example.edu,Fresh One,Purdue Un
                    "Discussion,Yes\n").encode()
 
 
-@pytest.fixture(autouse=True)
-def _router(demo_conn):
-    """Every test runs the real router on a private copy of the demo database."""
-    demo_conn.close()  # the app opens the file itself
-    st.cache_resource.clear()
-    st.cache_data.clear()
+pytestmark = pytest.mark.usefixtures("app_on_demo")  # every test runs the real router on the demo
 
 
 def _workbook() -> bytes:

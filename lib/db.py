@@ -172,5 +172,5 @@ def audit(conn: duckdb.DuckDBPyConnection, actor: str, action: str, entity: str 
     conn.execute(
         "INSERT INTO audit_log (actor, action, entity, entity_id, detail) VALUES (?, ?, ?, ?, ?)",
         [actor, action, entity, None if entity_id is None else str(entity_id),
-         None if detail is None else json.dumps(detail, default=str)],
+         None if detail is None else json.dumps(detail, default=str, ensure_ascii=False)],
     )

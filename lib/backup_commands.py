@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from . import backup
+from . import backup, restore
 from .settings import get_settings
 
 
@@ -28,9 +28,9 @@ def run(conn, args) -> int:
         print(f"Backed up {settings.db_path} to {made.path}")
         print(f"  {made.bytes:,} bytes, {made.tables} tables, {made.rows:,} rows, {made.seconds:.1f} s")
         return 0
-    held = backup.check(args.file)
+    held = restore.check(args.file)
     print(f"Backup {held['path']}")
-    for line in backup.describe(held):
+    for line in restore.describe(held):
         print(f"  {line}")
     if not args.yes:
         if not sys.stdin.isatty():
@@ -40,7 +40,7 @@ def run(conn, args) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("Not restored; the database is unchanged.")
             return 1
-    done = backup.restore_file(args.file, settings.db_path, actor="cli", conn=conn, undo_dir=settings.backup_dir)
+    done = restore.restore_file(args.file, settings.db_path, actor="cli", conn=conn, undo_dir=settings.backup_dir)
     print(f"Restored {done.database} from {done.source} in {done.seconds:.1f} s")
     if done.migrated:
         print(f"  brought up to date: {', '.join(done.migrated)}")

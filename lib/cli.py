@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         return _grouping(args)
     db.private_files()
     try:
-        conn = db.connect()
+        conn = db.connect(files=_folders(args))
     except db.DatabaseBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -204,6 +204,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         conn.close()
+
+
+def _folders(args) -> list[Path]:
+    """The folders a command may reach through DuckDB: the backups folder, and where `backup OUT` writes."""
+    folders = [get_settings().backup_dir]
+    if args.command == "backup":
+        out = Path(args.out).expanduser().absolute()
+        folders.append(out if out.is_dir() else out.parent)
+    return folders
 
 
 def _run(conn, args) -> int:

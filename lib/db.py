@@ -6,7 +6,7 @@ import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import duckdb
 
@@ -36,8 +36,13 @@ def private_files() -> None:
         os.umask(0o077)
 
 
-def connect(path: Path | str | None = None, *, migrate_now: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the database file (creating it and its folder, private to their owner) and bring its schema up to date."""
+def connect(path: Path | str | None = None, *, migrate_now: bool = True,
+            files: Sequence[Path | str] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the database file (creating it and its folder, private to their owner) and bring its schema up to date.
+
+    With `files`, the connection is then locked down (see lock_down): SQL on it reaches no file but the database
+    and those folders. The app and the command line open it so; tests open it either way.
+    """
     path = Path(path) if path is not None else get_settings().db_path
     created = str(path) != ":memory:" and not path.exists()
     if str(path) != ":memory:" and not path.parent.exists():
@@ -60,7 +65,24 @@ def connect(path: Path | str | None = None, *, migrate_now: bool = True) -> duck
         os.chmod(path, 0o600)
     if migrate_now:
         migrate(conn)
+    if files is not None:
+        lock_down(conn, files)
     return conn
+
+
+def lock_down(conn: duckdb.DuckDBPyConnection, folders: Sequence[Path | str] = ()) -> None:
+    """Turn off DuckDB's access to files (but for these folders) and lock the configuration for good.
+
+    Every query is parameterised, so no one's text should ever reach SQL; this is the second line: were a view,
+    a macro or a query ever to ask for read_text('/etc/passwd') or to ATTACH another file, DuckDB refuses. The
+    database's own file, write-ahead log and spill files are unaffected. Backups need their folder (ATTACH and
+    COPY FROM DATABASE write there); nothing else the dashboard does reads or writes files through DuckDB.
+    """
+    allowed = sorted({str(Path(folder).expanduser().absolute()).rstrip("/") + "/" for folder in folders})
+    if allowed:
+        conn.execute("SET allowed_directories = ?", [allowed])
+    conn.execute("SET enable_external_access = false")
+    conn.execute("SET lock_configuration = true")
 
 
 def _lock_holder(message: str) -> tuple[int | None, str | None]:
@@ -108,14 +130,18 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[str]:
         if number in done:
             continue
         with transaction(conn):
-            if path.suffix == ".sql":
-                conn.execute(path.read_text(encoding="utf-8"))
-            else:
-                module = importlib.import_module(f"lib.migrations.{path.stem}")
-                module.apply(conn)
+            apply_migration(conn, path)
             conn.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
         applied.append(f"{number:03d}_{name}")
     return applied
+
+
+def apply_migration(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Run one migration file (inside the caller's transaction) without recording it."""
+    if path.suffix == ".sql":
+        conn.execute(path.read_text(encoding="utf-8"))
+    else:
+        importlib.import_module(f"lib.migrations.{path.stem}").apply(conn)
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import backup
+from lib import backup, restore
 from lib.settings import get_settings
 from ui import cache, changes, session
 from ui.markup import escape
@@ -80,7 +80,7 @@ else:
         if kept and kept[0] == upload.file_id:
             chosen = kept[1]
         else:
-            upload_ok, saved = changes.attempt(lambda: backup.save_upload(upload.getvalue(), upload.name, folder),
+            upload_ok, saved = changes.attempt(lambda: restore.save_upload(upload.getvalue(), upload.name, folder),
                                                SEEN)
             if upload_ok:
                 chosen = saved[0]
@@ -88,7 +88,7 @@ else:
 
 if chosen is not None:
     try:
-        held = backup.check(chosen)
+        held = restore.check(chosen)
     except ValueError as exc:
         st.error(f"Cannot restore this file: {escape(exc)}", icon=":material/block:")
         held = None
@@ -101,7 +101,7 @@ if chosen is not None:
             cols[1].metric("People", f"{held['people']:,}", border=True)
             cols[2].metric("Committee users", held["users"], border=True)
             cols[3].metric("Rows", f"{held['rows']:,}", help=f"in {len(held['tables'])} tables", border=True)
-            for line in backup.describe(held)[1:]:
+            for line in restore.describe(held)[1:]:
                 st.caption(escape(line))
             with st.expander("Rows per table"):
                 st.dataframe(pd.DataFrame(sorted(held["tables"].items()), columns=["Table", "Rows"]),

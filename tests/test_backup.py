@@ -17,7 +17,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import auth, backup, db
+from lib import auth, backup, db, restore
 from tests.apptest_support import APP, app, open_page, query, texts
 from tests.conftest import PASSWORD
 
@@ -113,7 +113,7 @@ def test_a_round_trip_through_the_command_line_is_identical(demo_db_file, tmp_pa
             assert after[name] == before[name], name
     # The database as it was before the restore is kept, with the change in it.
     undo = Path(restored.stdout.split("kept in ")[1].split(" ")[0])
-    assert undo.parent == tmp_path / "backups" and backup.check(undo)["users"] == backup.check(copy)["users"] + 1
+    assert undo.parent == tmp_path / "backups" and restore.check(undo)["users"] == restore.check(copy)["users"] + 1
 
 
 def test_restore_through_the_library_migrates_an_older_backup(tmp_path):
@@ -130,12 +130,12 @@ def test_restore_through_the_library_migrates_an_older_backup(tmp_path):
                     __import__(f"lib.migrations.{path.stem}", fromlist=["apply"]).apply(conn)
                 conn.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
     conn.close()
-    held = backup.check(old)
+    held = restore.check(old)
     assert held["pending"] == ["010_program_year"] and "1 migration(s) will bring it up to date" in \
-        "\n".join(backup.describe(held))
+        "\n".join(restore.describe(held))
     live = tmp_path / "live.duckdb"
     db.connect(live).close()
-    done = backup.restore_file(old, live, actor="test", undo_dir=tmp_path / "undo")
+    done = restore.restore_file(old, live, actor="test", undo_dir=tmp_path / "undo")
     assert done.migrated == ["010_program_year"] and done.undo.parent == tmp_path / "undo"
     conn = db.connect(live)
     try:
@@ -188,9 +188,9 @@ def test_a_backup_taken_while_eight_threads_write_is_consistent(demo_conn, tmp_p
             thread.join()
     assert not errors, errors
     for copy in made:
-        assert backup.check(copy.path)["people"] == 454
         conn = duckdb.connect(str(copy.path), read_only=True)
         try:
+            assert conn.execute("SELECT count(*) FROM people").fetchall() == [(454,)]
             marks = conn.execute("SELECT writer, list(seq ORDER BY seq) FROM test_marks GROUP BY writer").fetchall()
             totals = dict(conn.execute("SELECT writer, n FROM test_totals").fetchall())
         finally:
@@ -397,10 +397,10 @@ def test_backup_refuses_to_overwrite_and_writes_nothing_half_done(live, tmp_path
     missing = run_cli("backup", str(tmp_path / "no" / "such" / "b.duckdb"), env_db=path)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     again = run_cli("backup", str(copy), "--overwrite", env_db=path)
-    assert again.returncode == 0 and backup.check(copy)["people"] == 454
+    assert again.returncode == 0 and restore.check(copy)["people"] == 454
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left behind
     with pytest.raises(ValueError, match="control character"):
-        backup.check(tmp_path / "a\nb.duckdb")
+        restore.check(tmp_path / "a\nb.duckdb")
 
 
 def test_list_backups_newest_first(tmp_path):
@@ -445,7 +445,7 @@ def test_the_backups_page_makes_a_backup_to_download(page_folder):
     assert not at.exception, at.exception
     [made] = backup.list_backups(page_folder)
     assert f"Backup made: {made.name}" in texts(at) and made.path.stat().st_mode & 0o777 == 0o600
-    assert backup.check(made.path)["people"] == 454
+    assert restore.check(made.path)["people"] == 454
     labels = [b.proto.label for b in at.get("download_button")]
     assert f"Download {made.name}" in labels and any(label.startswith(made.name) for label in labels)
     assert query("SELECT actor, entity_id FROM audit_log WHERE action = 'backup.create'") == [("chair", made.name)]
@@ -473,16 +473,16 @@ def test_the_backups_page_restores_after_the_confirmation(page_folder):
     shown = texts(at)
     assert f"Restored test.duckdb from {made.name}" in shown and undo.name in shown
     assert query("SELECT username FROM users ORDER BY 1") == users_before
-    assert backup.check(undo.path)["users"] == len(users_before) + 1  # the restore can be undone
+    assert restore.check(undo.path)["users"] == len(users_before) + 1  # the restore can be undone
     assert at.title[0].value == "Backups"  # still logged in: the chair is in the restored database
     assert query("SELECT actor FROM audit_log WHERE action = 'backup.restore'") == [("chair",)]
 
 
 def test_the_backups_page_refuses_an_upload_that_is_not_a_backup(page_folder):
-    from lib import backup as lib_backup
+    from lib import backup as lib_backup, restore as lib_restore
 
     with pytest.raises(ValueError, match="notes.duckdb is not a DuckDB database file"):
-        lib_backup.save_upload(b"not a database" * 100, "notes.duckdb", page_folder)
+        lib_restore.save_upload(b"not a database" * 100, "notes.duckdb", page_folder)
     assert lib_backup.list_backups(page_folder) == [] and not [p for p in page_folder.iterdir()]
     path = page_folder / "good.duckdb"
     conn = db.connect()
@@ -490,7 +490,7 @@ def test_the_backups_page_refuses_an_upload_that_is_not_a_backup(page_folder):
         lib_backup.backup(conn, path, "test")
     finally:
         conn.close()
-    kept, held = lib_backup.save_upload(path.read_bytes(), "my backup (2).duckdb", page_folder)
+    kept, held = lib_restore.save_upload(path.read_bytes(), "my backup (2).duckdb", page_folder)
     assert kept.name.startswith("ali-uploaded-my-backup-2-") and held["people"] == 454 and held["path"] == kept
 
 
@@ -520,7 +520,7 @@ def test_nightly_backups_keep_the_newest_and_never_touch_others(demo_conn, tmp_p
         os.utime(made[-1], (1_700_000_000 + night * 86_400,) * 2)  # one night apart
     left = {f.name for f in backup.list_backups(folder)}
     assert left == {manual.name, made[-1].name, made[-2].name}
-    assert backup.check(made[-1])["people"] == demo_conn.execute("SELECT count(*) FROM people").fetchall()[0][0]
+    assert restore.check(made[-1])["people"] == demo_conn.execute("SELECT count(*) FROM people").fetchall()[0][0]
     assert [f.kind for f in backup.list_backups(folder) if f.name == made[-1].name] == ["nightly, by the running dashboard"]
 
 
@@ -556,5 +556,5 @@ def test_the_running_dashboard_makes_its_nightly_backup(demo_db_file, tmp_path, 
         if made:
             break
         time.sleep(0.2)
-    assert made and backup.check(made[0].path)["people"] == conn.execute("SELECT count(*) FROM people").fetchall()[0][0]
+    assert made and restore.check(made[0].path)["people"] == conn.execute("SELECT count(*) FROM people").fetchall()[0][0]
     assert backup.start_nightly(conn.cursor, folder, None, keep=3) is thread

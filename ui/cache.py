@@ -20,8 +20,9 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
     line does (`python -m lib init`, which `python3 run.py app` runs first) and shows it in the terminal.
     """
     db.private_files()
-    conn = db.connect(path)
     settings = get_settings()
+    # Locked down: SQL on the app's connection reaches no file but the database and the backups folder.
+    conn = db.connect(path, files=[settings.backup_dir])
     from lib import backup
 
     # DuckDB lets one process hold the file, so the running dashboard makes the nightly backup itself.
@@ -72,15 +73,15 @@ def restore_backup(path, actor: str):
     """Replace the database with a backup while the app runs: close the one connection, restore, reopen.
 
     Other sessions' next query opens the restored file; a query running in another session at that very
-    moment may fail once. The database as it was is backed up first (lib.backup.restore_file).
+    moment may fail once. The database as it was is backed up first (lib.restore.restore_file).
     """
-    from lib import backup
+    from lib import restore
 
     settings = get_settings()
     with _SWAP:
         conn = connection()
         try:
-            return backup.restore_file(path, settings.db_path, actor=actor, conn=conn, undo_dir=settings.backup_dir)
+            return restore.restore_file(path, settings.db_path, actor=actor, conn=conn, undo_dir=settings.backup_dir)
         finally:
             try:
                 conn.cursor().close()

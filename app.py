@@ -4,6 +4,7 @@ Every page has one address for everyone. Pages a viewer may not use are register
 navigation; opening one asks a visitor to log in (and then opens it), and tells a committee member that
 only an admin may. Each page file checks the role again on the server before it shows anything.
 """
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import streamlit as st
 
 from ui import session

@@ -1,4 +1,5 @@
 """Account: the committee login form for visitors; your own details and password once logged in."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import streamlit as st
 
 from lib import auth

@@ -1,4 +1,5 @@
 """Users: who may log in to the committee pages, with which role."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import streamlit as st
 
 from lib import auth

@@ -1,4 +1,5 @@
 """Meetings and attendance: each final circle's calendar and its members' marks, who is at risk, who stayed."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 from datetime import time
 
 import pandas as pd

@@ -1,4 +1,5 @@
 """Audit log: every change anyone made, who and when, with the values before and after, filtered by an admin."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import json
 
 import streamlit as st

@@ -1,4 +1,5 @@
 """Backups: a consistent copy of the database made while the app runs, downloads, and a restore after a confirmation."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import pandas as pd
 import streamlit as st
 

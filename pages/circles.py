@@ -1,4 +1,5 @@
 """Circles: who is eligible and why, proposals by the grouping engine, hand edits, comparison, finalising, files."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import pandas as pd
 import streamlit as st
 

@@ -1,4 +1,5 @@
 """Coverage: where the published directory's members are, which skills are deep or thin, and demand vs supply."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import altair as alt
 import pandas as pd
 import streamlit as st

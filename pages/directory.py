@@ -1,4 +1,5 @@
 """Skills Directory: find a colleague anywhere in Indiana, best match first; profiles, filters and downloads."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import pandas as pd
 import streamlit as st
 

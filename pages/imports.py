@@ -1,4 +1,5 @@
 """Import: upload a Google Forms export, confirm how its columns map, preview, import, and undo."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import pandas as pd
 import streamlit as st
 

@@ -1,4 +1,5 @@
 """Outcomes: the end-of-year survey as n of N with honest intervals, and the program's cohorts side by side."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import streamlit as st
 
 from lib import charts, exports, outcomes

@@ -1,4 +1,5 @@
 """Overview: the selected program year's headline figures, each with its trend over the years."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import altair as alt
 import pandas as pd
 import streamlit as st

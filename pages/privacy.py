@@ -1,4 +1,5 @@
 """Privacy requests: everything held about one person, deleted on request; the retention purge of old program years."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import pandas as pd
 import streamlit as st
 

@@ -1,4 +1,5 @@
 """Annual report: the program year for ALI leadership, written from the data, with the committee's own sections."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import streamlit as st
 
 from lib import report

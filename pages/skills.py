@@ -1,4 +1,5 @@
 """Skills and institutions: the committee decides on typed skills, keeps the taxonomy and reviews institution names."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import pandas as pd
 import streamlit as st
 

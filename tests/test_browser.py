@@ -470,6 +470,40 @@ def test_cold_server_deep_links_from_several_sessions_at_once(browser, browser_d
         server.stop()
 
 
+# Every address of the app, as a visitor would type or follow it.
+EVERY_ADDRESS = ["/", "/directory", "/account", "/overview", "/coverage", "/circles", "/attendance", "/outcomes",
+                 "/report", "/import", "/skills", "/admin", "/audit", "/backups", "/privacy"]
+
+
+def test_a_cold_server_shows_no_error_to_visitors_opening_every_address_at_once(browser, browser_db, tmp_path):
+    # Right after the health check answers, one visitor per address: every run imports its page's modules at the
+    # same moment, in threads of its own. No run may meet a half-imported module (ImportError, KeyError).
+    copy = tmp_path / "cold-all.duckdb"
+    shutil.copy(browser_db, copy)
+    server = support.start_app(support.app_env(copy, tmp_path / "demo"), log_dir=tmp_path)
+    tabs = []
+    try:
+        for path in EVERY_ADDRESS:
+            tab = support.new_context(browser).new_page()
+            tab.goto(server.base_url + path, wait_until="commit")  # all requests go out before any is answered
+            tabs.append((path, tab))
+        for path, tab in tabs:
+            if path in ("/", "/directory"):
+                assert directory_count(tab) > 0, path
+            else:
+                expect(tab.get_by_role("heading", name="Committee login")).to_be_visible(timeout=TIMEOUT_MS)
+            assert_no_exception(tab)
+            shown = tab.locator("body").inner_text()
+            for error in ("Error", "Traceback", "partially initialized", "KeyError"):
+                assert error not in shown, (path, error)
+        output = server.output()
+        assert "Traceback" not in output and "ImportError" not in output and "KeyError" not in output
+    finally:
+        for _, tab in tabs:
+            tab.context.close()
+        server.stop()
+
+
 def test_the_server_never_logs_a_password(browser, tmp_path):
     # An empty database: the web process does not create the first admin (its password would land here).
     server = support.start_app(support.app_env(tmp_path / "empty.duckdb", tmp_path / "demo"), log_dir=tmp_path)

@@ -46,6 +46,14 @@ def setup() -> None:
     STAMP.write_text(wanted)
 
 
+def streamlit_args(rest: list[str]) -> list[str]:
+    """Options for `streamlit run`: this machine only (127.0.0.1) unless --server.address says otherwise."""
+    if any(arg == "--server.address" or arg.startswith("--server.address=") for arg in rest):
+        return rest
+    # Streamlit listens on every network interface by default: a demo on a laptop would be open to its network.
+    return ["--server.address", "127.0.0.1", *rest]
+
+
 def main(argv: list[str]) -> int:
     """Dispatch `app` or `test`."""
     if not argv or argv[0] not in ("app", "test", "setup"):
@@ -59,7 +67,7 @@ def main(argv: list[str]) -> int:
     if command == "test":
         return subprocess.run([str(PYTHON), "-m", "pytest", *rest]).returncode
     subprocess.run([str(PYTHON), "-m", "lib", "init", "--demo"], check=True)
-    return subprocess.run([str(PYTHON), "-m", "streamlit", "run", "app.py", *rest]).returncode
+    return subprocess.run([str(PYTHON), "-m", "streamlit", "run", "app.py", *streamlit_args(rest)]).returncode
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ def _sandbox(*files: Path, database: Path | None = None) -> duckdb.DuckDBPyConne
 def _catalog(conn: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, dict[str, object]]:
     """Every object of one database, by kind: name -> what defines it (columns, constraints, function type)."""
     def rows(sql: str) -> list[tuple]:
+        """The rows of one catalog query about this database."""
         return conn.execute(sql, [catalog]).fetchall()
 
     found: dict[str, dict[str, object]] = {

@@ -76,7 +76,7 @@ def show_profile(person_id: int) -> None:
         st.markdown("**Other expertise (in their words):** " + ", ".join(escape(s) for s in entry["other_skills"]))
     st.markdown("**Open to:** " + (", ".join(entry["open_to"]) or "not said")
                 + f" · **Contact by:** {escape(entry['contact_method'] or 'email')}")
-    st.link_button(f"Write to {entry['name']}", publication.mailto(entry["email"]),
+    st.link_button(f"Write to {escape(entry['name'])}", publication.mailto(entry["email"]),
                    icon=":material/mail:", type="primary")
     st.caption(f"Email: {escape(entry['email'])}")
     if "history" in entry:
@@ -97,9 +97,9 @@ def result(row: dict, number: int) -> None:
         title = f"**{escape(row['name'])}**"
         if row["status"] != "published":
             title += f" :gray-badge[{row['status']}]"
+        place = f"{row['region']} Indiana" if row["region"] else None
         left.markdown(title + "  \n" + " · ".join(escape(p) for p in (
-            row["job_title"], row["department"], row["institution"],
-            f"{row['region']} Indiana" if row["region"] else None) if p))
+            row["job_title"], row["department"], row["institution"], place) if p))
         matched = set(row["matched_skills"]) | set(row["matched_other"])
         skills = [s for s in row["skills"] if s in matched] + [s for s in row["skills"] if s not in matched]
         others = [s for s in row["other_skills"] if s in matched] + [s for s in row["other_skills"] if s not in matched]
@@ -164,7 +164,7 @@ if who.is_committee:
         st.caption("These answers looked like a spreadsheet formula or contained markup, so they are kept out of the "
                    "public directory and every download until someone approves them as they are or corrects them.")
         for row in held.itertuples():
-            with st.expander(f"{row.email} · {row.held_reason}", icon=":material/flag:"):
+            with st.expander(escape(f"{row.email} · {row.held_reason}"), icon=":material/flag:"):
                 with st.form(f"review_{row.id}"):
                     values = {field: st.text_input(field.replace("_", " ").capitalize(),
                                                    value=getattr(row, field) or "", key=f"review_{row.id}_{field}")

@@ -101,3 +101,24 @@ def test_every_download_is_offered():
     at = app()
     keys = {button.key for button in at.get("download_button")}
     assert {"directory_download", "publish_csv", "publish_xlsx", "publish_pdf", "publish_html"} <= keys
+
+
+def test_a_markdown_name_is_written_literally_on_the_profiles_write_to_button(demo_db_file, tmp_path):
+    from lib import imports as importer
+    from ui.markup import escape
+
+    name = "Md **x** _y_"
+    export = ("Timestamp,Email Address,Name,Institution,Job title,Areas of expertise,May we publish your information?\n"
+              f"10/3/2025 10:00:00,md.member@example.edu,{name},Ball State University,Librarian,Cataloging,Yes\n")
+    conn = db.connect()
+    try:
+        assert importer.import_bytes(conn, export.encode(), "md.csv").ok
+    finally:
+        conn.close()
+    st.cache_data.clear()
+    at = app()
+    at.text_input(key="directory_search").input("md.member").run()
+    next(b for b in at.button if b.key and b.key.startswith("profile_")).click().run()
+    assert not at.exception
+    [write] = [b.proto.label for b in at.get("link_button") if b.proto.label.startswith("Write to")]
+    assert write == "Write to " + escape(name) and "\\*\\*x\\*\\*" in write

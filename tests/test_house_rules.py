@@ -110,3 +110,61 @@ def test_security_md_names_only_tests_and_modules_that_exist():
     for module, function in re.findall(r"`(lib\.\w+)\.(\w+)`", text):
         source = (ROOT / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
         assert f"def {function}(" in source, f"SECURITY.md names {module}.{function}, which does not exist"
+
+
+# Streamlit renders Markdown in the body and label of these calls (and in `help`).
+MARKDOWN_CALLS = {"markdown", "caption", "info", "warning", "error", "success", "toast", "subheader", "header", "title",
+                  "write", "button", "link_button", "download_button", "form_submit_button", "page_link", "checkbox",
+                  "toggle", "radio", "selectbox", "multiselect", "segmented_control", "pills", "expander", "popover",
+                  "metric", "text_input", "text_area", "number_input", "date_input", "time_input", "slider",
+                  "file_uploader", "tabs"}
+# Placeholders that never hold what someone typed: numbers, the code's own labels and words, usernames (checked
+# against [a-z0-9._-] on creation), program-year names, generated file names and meeting titles.
+NOT_TYPED = {
+    "auth.MIN_PASSWORD", "attendance.UNMARKED", "forms.KIND_LABELS[found.kind]", "forms.field(found.kind, f).label",
+    "spec.label", "labels[chosen]", "result.named", "result.anonymous", "plan.years", "plan.current", "plan.people",
+    "skill.members", "chosen.members", "chosen.answers", "raw.answers", "row.members", "entry['years']",
+    "figures['unmapped']", "who.username", "who.role", "created.username", "created.role", "verb.lower()",
+    "row.title", "latest.name", "found.name", "database.name", "', '.join(saved)", "', '.join(reasons)",
+    "', '.join(row['open_to'])", "entry['status']",
+}
+SAFE_CALLS = {"escape", "len", "int", "round", "sum", "min", "max", "abs", "float"}
+
+
+def _typed_placeholders(node: ast.AST):
+    """f-string placeholders in an expression that are not escaped, not formatted numbers and not known words."""
+    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and \
+            (node.func.id if isinstance(node.func, ast.Name) else node.func.attr) == "escape":
+        return
+    if isinstance(node, ast.FormattedValue):
+        value = node.value
+        call = value.func.id if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) else None
+        if node.format_spec is None and call not in SAFE_CALLS and ast.unparse(value) not in NOT_TYPED and \
+                isinstance(value, (ast.Subscript, ast.Attribute, ast.Call)):
+            yield ast.unparse(value)
+    for child in ast.iter_child_nodes(node):
+        yield from _typed_placeholders(child)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")) + sorted((ROOT / "ui").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_text_built_from_data_goes_through_escape_where_streamlit_renders_markdown(path):
+    """A member's name in a button label renders **bold** unless escaped: every such placeholder is escaped."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MARKDOWN_CALLS:
+            shown = list(node.args[:1]) + [k.value for k in node.keywords if k.arg in ("label", "body", "help")]
+            found += [f"line {node.lineno}: {text}" for arg in shown for text in _typed_placeholders(arg)]
+    assert not found, f"{path.name} renders data as Markdown without ui.markup.escape: {found}"
+
+
+def test_the_demo_listens_on_this_machine_only_unless_told():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_script", ROOT / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    assert run.streamlit_args([]) == ["--server.address", "127.0.0.1"]
+    assert run.streamlit_args(["--server.port", "8600"]) == ["--server.address", "127.0.0.1", "--server.port", "8600"]
+    assert run.streamlit_args(["--server.address", "0.0.0.0"]) == ["--server.address", "0.0.0.0"]
+    assert run.streamlit_args(["--server.address=10.0.0.5"]) == ["--server.address=10.0.0.5"]

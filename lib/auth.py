@@ -106,43 +106,76 @@ class LoginRefused(ValueError):
     """A login that did not succeed, with the message to show (never saying which part was wrong)."""
 
 
-def log_in(conn: duckdb.DuckDBPyConnection, username: str, password: str, now: datetime | None = None) -> User:
+def log_in(conn: duckdb.DuckDBPyConnection, username: str, password: str, now: datetime | None = None,
+           client: str = "") -> User:
     """Check a login and return the user, or raise LoginRefused; every attempt is audited.
 
-    Failures are counted per typed username in the database; after login_max_failures in a row the username
-    is locked for login_lock_minutes, even with the right password. Unknown usernames are counted and locked
-    the same way and cost the same bcrypt check, so neither the answer nor its timing tells whether a user
-    exists.
+    Failures are counted per typed username and client address in the database: after login_max_failures in
+    a row that address is locked out of the username for login_lock_minutes, even with the right password, while
+    the user can still log in from anywhere else. login_max_failures_all failures from every address together
+    lock the username for everyone. Unknown usernames are counted and locked the same way and cost the same
+    bcrypt check, so neither the answer nor its timing tells whether a user exists.
     """
     settings = get_settings()
-    now = now or datetime.now()
     typed = re.sub(r"\s+", " ", str(username or "")).strip().lower()[:64]
     row = first(conn.execute("SELECT password_hash FROM users WHERE username = ?", [typed]).fetchall())
     matches = check_password(str(password or ""), row[0] if row else _stand_in_hash(settings.bcrypt_rounds))
+    refusal = _count_attempt(conn, typed, client, row is not None and matches, now or datetime.now(), "login")
+    if refusal:
+        raise LoginRefused(refusal or "Username or password is incorrect.")
+    return get_user(conn, typed)
+
+
+def check_current_password(conn: duckdb.DuckDBPyConnection, username: str, password: str, client: str = "",
+                           now: datetime | None = None) -> None:
+    """Check a logged-in user's current password (before changing it), limited like a login; LoginRefused if wrong."""
+    row = first(conn.execute("SELECT password_hash FROM users WHERE username = ?", [username]).fetchall())
+    matches = bool(row) and check_password(str(password or ""), row[0])
+    refusal = _count_attempt(conn, username, client, matches, now or datetime.now(), "account.password_check")
+    if refusal:
+        raise LoginRefused("The current password is not right." if refusal == _WRONG else refusal)
+
+
+_WRONG = "Username or password is incorrect."
+
+
+def _count_attempt(conn: duckdb.DuckDBPyConnection, typed: str, client: str, ok: bool, now: datetime,
+                   action: str) -> str | None:
+    """Record one password attempt for (username, client address); the refusal to show, or None when it may pass."""
+    settings = get_settings()
+    client = str(client or "")[:64] or "unknown"
+    window = timedelta(minutes=settings.login_lock_minutes)
     refusal = None
     with transaction(conn):  # the refusal is raised after the commit, so the audit record stays
-        locked_until = scalar(conn, "SELECT locked_until FROM login_failures WHERE username = ?", [typed])
-        if locked_until is not None and locked_until > now:
-            audit(conn, typed or "(blank)", "login.refused_locked", "user", typed)
-            refusal = _locked_message(locked_until, now)
-        elif row is not None and matches:
-            conn.execute("DELETE FROM login_failures WHERE username = ?", [typed])
-            audit(conn, typed, "login", "user", typed)
-        else:
-            failures = (scalar(conn, "SELECT failures FROM login_failures WHERE username = ?"
-                                     " AND locked_until IS NULL", [typed]) or 0) + 1
-            lock = (now + timedelta(minutes=settings.login_lock_minutes)
-                    if failures >= settings.login_max_failures else None)
-            conn.execute("""INSERT INTO login_failures (username, failures, last_failed_at, locked_until)
-                            VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET failures = excluded.failures,
-                            last_failed_at = excluded.last_failed_at, locked_until = excluded.locked_until""",
-                         [typed, 0 if lock else failures, now, lock])
-            audit(conn, typed or "(blank)", "login.failed", "user", typed,
-                  {"failures": failures, "locked": bool(lock)})
-            refusal = _locked_message(lock, now) if lock else "Username or password is incorrect."
-    if refusal:
-        raise LoginRefused(refusal)
-    return get_user(conn, typed)
+        locked_until = scalar(conn, "SELECT max(locked_until) FROM login_failures WHERE username = ?"
+                                    " AND client IN (?, '*') AND locked_until > ?", [typed, client, now])
+        if locked_until is not None:
+            audit(conn, typed or "(blank)", f"{action}.refused_locked", "user", typed, {"client": client})
+            return _locked_message(locked_until, now)
+        if ok:
+            conn.execute("DELETE FROM login_failures WHERE username = ? AND client = ?", [typed, client])
+            audit(conn, typed, action, "user", typed, {"client": client} if action != "login" else None)
+            return None
+        locks = {}
+        for who, limit, in_a_row in ((client, settings.login_max_failures, True),
+                                     ("*", settings.login_max_failures_all, False)):
+            before = first(conn.execute("SELECT failures, last_failed_at, locked_until FROM login_failures"
+                                        " WHERE username = ? AND client = ?", [typed, who]).fetchall())
+            # Per address: failures in a row until a login succeeds. All addresses: within the lock's length.
+            fresh = before is None or before[2] is not None or (not in_a_row and before[1] < now - window)
+            failures = (0 if fresh else before[0]) + 1
+            lock = now + window if failures >= limit else None
+            conn.execute("""INSERT INTO login_failures (username, client, failures, last_failed_at, locked_until)
+                            VALUES (?, ?, ?, ?, ?) ON CONFLICT (username, client) DO UPDATE SET
+                            failures = excluded.failures, last_failed_at = excluded.last_failed_at,
+                            locked_until = excluded.locked_until""", [typed, who, failures, now, lock])
+            locks[who] = (failures, lock)
+        audit(conn, typed or "(blank)", f"{action}.failed" if action != "login" else "login.failed", "user", typed,
+              {"failures": locks[client][0], "client": client, "locked": bool(locks[client][1] or locks["*"][1]),
+               "locked_for_everyone": bool(locks["*"][1])})
+        lock = locks[client][1] or locks["*"][1]
+        refusal = _locked_message(lock, now) if lock else _WRONG
+    return refusal
 
 
 def _locked_message(locked_until: datetime, now: datetime) -> str:
@@ -154,8 +187,8 @@ def _locked_message(locked_until: datetime, now: datetime) -> str:
 
 def locked_users(conn: duckdb.DuckDBPyConnection, now: datetime | None = None) -> dict[str, datetime]:
     """Return the usernames locked after failed logins, with when the lock ends."""
-    return dict(conn.execute("SELECT username, locked_until FROM login_failures WHERE locked_until > ?",
-                             [now or datetime.now()]).fetchall())
+    return dict(conn.execute("SELECT username, max(locked_until) FROM login_failures WHERE locked_until > ?"
+                             " GROUP BY username", [now or datetime.now()]).fetchall())
 
 
 def get_user(conn: duckdb.DuckDBPyConnection, username: str) -> User | None:

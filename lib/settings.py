@@ -42,9 +42,15 @@ class Settings:
     )
     cookie_name: str = field(default_factory=lambda: os.environ.get("ALI_COOKIE_NAME", "ali_mentorship_auth"))
     cookie_expiry_days: float = field(default_factory=lambda: _env_float("ALI_COOKIE_EXPIRY_DAYS", 7.0))
-    # Failed logins in a row (per username) before the username is locked, and for how long.
+    # Failed logins in a row for one username from one client address before that address is locked out of it,
+    # and for how long; failures from all addresses together (within that time) before the username is locked
+    # for everyone, which stops guessing spread over many addresses.
     login_max_failures: int = field(default_factory=lambda: int(_env_float("ALI_LOGIN_MAX_FAILURES", 5)))
     login_lock_minutes: float = field(default_factory=lambda: _env_float("ALI_LOGIN_LOCK_MINUTES", 15.0))
+    login_max_failures_all: int = field(default_factory=lambda: int(_env_float("ALI_LOGIN_MAX_FAILURES_ALL", 50)))
+    # Behind a reverse proxy every request comes from the proxy: name the header it sets to the client's address
+    # (e.g. X-Real-IP). Only a header the proxy always overwrites: a client could type any other.
+    client_address_header: str = field(default_factory=lambda: os.environ.get("ALI_CLIENT_ADDRESS_HEADER", "").strip())
     # bcrypt work factor; tests lower it because hashing is deliberately slow.
     bcrypt_rounds: int = field(default_factory=lambda: int(_env_float("ALI_BCRYPT_ROUNDS", 12)))
     # Timestamps are US month/day unless the forms' sheet uses a day-first locale.

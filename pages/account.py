@@ -27,8 +27,13 @@ with st.form("own_password", clear_on_submit=True):
     second = st.text_input("Repeat the new password", type="password", key="own_new_again")
     if st.form_submit_button("Change password", type="primary"):
         conn = cache.cursor()
-        if not auth.verify_user(conn, who.username, current):
-            st.error("The current password is not right.")
+        try:
+            auth.check_current_password(conn, who.username, current, client=session.client_address())
+            checked = None
+        except auth.LoginRefused as exc:
+            checked = str(exc)
+        if checked:
+            st.error(escape(checked), icon=":material/block:")
         elif first != second:
             st.error("The two new passwords differ.")
         else:

@@ -165,3 +165,58 @@ def test_a_new_user_with_a_removed_users_name_does_not_inherit_their_tokens(conn
     auth.remove_user(conn, "casey", actor="other")
     auth.add_user(conn, "casey", "Another Casey", "long-enough-pw", role="committee")
     assert auth.user_for_token(conn, token, KEY) is None
+
+
+def test_a_stranger_typing_wrong_passwords_locks_only_their_own_address(conn):
+    from datetime import datetime, timedelta
+
+    auth.add_user(conn, "admin", "Ada Admin", "long-enough-pw", role="admin")
+    start = datetime(2026, 1, 5, 9, 0)
+    for attempt in range(5):
+        with pytest.raises(auth.LoginRefused):
+            auth.log_in(conn, "admin", f"guess-{attempt}", now=start, client="203.0.113.7")
+    with pytest.raises(auth.LoginRefused, match="try again in 14 minutes"):  # that address: locked, even if right
+        auth.log_in(conn, "admin", "long-enough-pw", now=start + timedelta(minutes=1), client="203.0.113.7")
+    # The admin, at another address, logs in as usual.
+    assert auth.log_in(conn, "admin", "long-enough-pw", now=start + timedelta(minutes=1),
+                       client="198.51.100.2").username == "admin"
+    assert auth.locked_users(conn, now=start + timedelta(minutes=1)) == {"admin": start + timedelta(minutes=15)}
+
+
+def test_guessing_spread_over_many_addresses_still_locks_the_username(conn, monkeypatch):
+    from datetime import datetime, timedelta
+
+    monkeypatch.setenv("ALI_LOGIN_MAX_FAILURES_ALL", "12")
+    auth.add_user(conn, "admin", "Ada Admin", "long-enough-pw", role="admin")
+    start = datetime(2026, 1, 5, 9, 0)
+    for attempt in range(12):  # four addresses, three guesses each: none reaches its own limit of 5
+        with pytest.raises(auth.LoginRefused, match="incorrect" if attempt < 11 else "try again"):
+            auth.log_in(conn, "admin", f"guess-{attempt}", now=start + timedelta(seconds=attempt),
+                        client=f"203.0.113.{attempt % 4}")
+    with pytest.raises(auth.LoginRefused, match="try again in 15 minutes"):  # now locked for everyone
+        auth.log_in(conn, "admin", "long-enough-pw", now=start + timedelta(seconds=30), client="198.51.100.2")
+    assert auth.log_in(conn, "admin", "long-enough-pw", now=start + timedelta(minutes=16),
+                       client="198.51.100.2").username == "admin"
+    # Failures far apart never add up to a lock for everyone.
+    for day in range(20):
+        with pytest.raises(auth.LoginRefused, match="incorrect"):
+            auth.log_in(conn, "admin", "typo", now=start + timedelta(days=1 + day), client=f"192.0.2.{day}")
+
+
+def test_the_current_password_check_is_limited_like_a_login(conn):
+    from datetime import datetime
+
+    auth.add_user(conn, "casey", "Casey", "long-enough-pw")
+    now = datetime(2026, 1, 5, 9, 0)
+    for attempt in range(4):
+        with pytest.raises(auth.LoginRefused, match="The current password is not right"):
+            auth.check_current_password(conn, "casey", f"guess-{attempt}", client="203.0.113.7", now=now)
+    with pytest.raises(auth.LoginRefused, match="try again in 15 minutes"):
+        auth.check_current_password(conn, "casey", "guess-4", client="203.0.113.7", now=now)
+    with pytest.raises(auth.LoginRefused, match="try again in 15 minutes"):  # even the right one, from there
+        auth.check_current_password(conn, "casey", "long-enough-pw", client="203.0.113.7", now=now)
+    auth.check_current_password(conn, "casey", "long-enough-pw", client="198.51.100.2", now=now)
+    actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE action LIKE 'account.%'"
+                                          " ORDER BY id").fetchall()]
+    assert actions == ["account.password_check.failed"] * 5 + ["account.password_check.refused_locked",
+                                                                "account.password_check"]

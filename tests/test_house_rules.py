@@ -168,3 +168,9 @@ def test_the_demo_listens_on_this_machine_only_unless_told():
     assert run.streamlit_args(["--server.port", "8600"]) == ["--server.address", "127.0.0.1", "--server.port", "8600"]
     assert run.streamlit_args(["--server.address", "0.0.0.0"]) == ["--server.address", "0.0.0.0"]
     assert run.streamlit_args(["--server.address=10.0.0.5"]) == ["--server.address=10.0.0.5"]
+
+
+def test_the_proxy_set_up_keeps_streamlits_public_metrics_in():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "location = /_stcore/metrics { return 404; }" in readme
+    assert "ALI_CLIENT_ADDRESS_HEADER=X-Real-IP" in readme

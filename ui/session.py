@@ -118,10 +118,19 @@ def current_viewer() -> Viewer:
     return Viewer(user.username, user.name, user.role)
 
 
+def client_address() -> str:
+    """The address this session's browser connects from (per ALI_CLIENT_ADDRESS_HEADER behind a proxy)."""
+    header = get_settings().client_address_header
+    if header:
+        forwarded = st.context.headers.get(header) or ""
+        return forwarded.split(",")[0].strip() or "unknown"
+    return st.context.ip_address or "unknown"
+
+
 def log_in(username: str, password: str) -> None:
     """Log this session in (raises auth.LoginRefused), and have the browser keep a cookie for reloads."""
     conn = cache.cursor()
-    user = auth.log_in(conn, username, password)
+    user = auth.log_in(conn, username, password, client=client_address())
     token = auth.issue_token(conn, user.username, _cookie_key())
     st.session_state[AUTH] = {"username": user.username, "token": token}
     st.session_state[COOKIE] = ("set", token)

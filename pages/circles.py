@@ -331,9 +331,11 @@ def show_drafts() -> None:
             f"{listed[i].name} to {listed[min(i + CARDS_PER_PAGE, len(listed)) - 1].name} of {len(listed)}"
             if listed else "none"))
         shown = shown[start:start + CARDS_PER_PAGE]
-    for row_start in range(0, len(shown), 3):
-        cols = st.columns(3)
-        for col, circle in zip(cols, shown[row_start:row_start + 3]):
+    # Three cards a row, fewer when there are fewer circles: one or two circles still fill the page's width.
+    per_row = max(1, min(3, len(shown)))
+    for row_start in range(0, len(shown), per_row):
+        cols = st.columns(per_row)
+        for col, circle in zip(cols, shown[row_start:row_start + per_row]):
             with col:
                 _card(draft, circle, editable)
     if not editable:
@@ -379,7 +381,10 @@ def show_compare() -> None:
         st.info("Compare needs two drafts: propose again or save a copy.", icon=":material/info:")
         return
     summary, moved = circles.compare(conn, a, b)
-    st.dataframe(summary, hide_index=True, width="stretch", key="compare_summary")
+    # One row per measure and a column per draft: fifteen measures side by side do not fit a screen's width.
+    measures = circles.summary_by_measure(summary)
+    st.dataframe(measures, hide_index=True, width="stretch", key="compare_summary",
+                 height=35 * (len(measures) + 1) + 3)  # every measure at once, no scrolling inside the table
     changed = int((~moved["Same companions"]).sum()) if len(moved) else 0
     st.markdown(f"**{changed} of {len(moved)} people** sit with different companions.")
     st.dataframe(moved, hide_index=True, width="stretch", key="compare_people")

@@ -53,7 +53,9 @@ def test_same_seed_same_circles_is_not_saved_twice(demo_conn):
     # Asked for all the same, it is saved: the same seed gives the same circles.
     again = circles.load(demo_conn, circles.propose(demo_conn, CYCLE, Options(**FAST), "chair", allow_same=True))
     assert _groups(again) == _groups(first) and again.name == "Proposal 2"
-    other = circles.load(demo_conn, circles.propose(demo_conn, CYCLE, Options(**{**FAST, "seed": 1}), "chair"))
+    late = _eligible_ids(demo_conn)[0]
+    other = circles.load(demo_conn, circles.propose(demo_conn, CYCLE, Options(waitlist={late: "late"}, **FAST),
+                                                    "chair"))
     assert other.name == "Proposal 3" and _groups(other) != _groups(first)
 
 
@@ -218,10 +220,14 @@ def test_guest_experts_come_from_the_published_directory_outside_the_circle(demo
 
 def test_compare_two_drafts(demo_conn):
     a = circles.propose(demo_conn, CYCLE, Options(**FAST), "chair")
-    b = circles.propose(demo_conn, CYCLE, Options(seconds=30.0, seed=7, iterations=3000, importance={"interests": "essential"}),
-                        "chair", name="Interests first")
+    late = _eligible_ids(demo_conn)[-1]
+    b = circles.propose(demo_conn, CYCLE, Options(seconds=30.0, seed=7, iterations=3000, waitlist={late: "late"},
+                                                  importance={"interests": "essential"}), "chair", name="Interests first")
     summary, people = circles.compare(demo_conn, a, b)
-    assert list(summary["Draft"]) == ["Proposal 2", "Interests first"] or len(summary) == 2
+    assert list(summary["Draft"]) == ["Proposal 1", "Interests first"]
+    turned = circles.summary_by_measure(summary)
+    assert list(turned.columns) == ["Measure", "Proposal 1", "Interests first"]
+    assert turned.set_index("Measure").loc["Not placed", "Interests first"] == "1"
     assert len(people) == len(_eligible_ids(demo_conn))
     assert "Same companions" in people.columns
 

@@ -455,6 +455,17 @@ def compare(conn: duckdb.DuckDBPyConnection, a: int, b: int) -> tuple[pd.DataFra
     return summary, people
 
 
+def summary_by_measure(summary: pd.DataFrame) -> pd.DataFrame:
+    """compare()'s summary turned: one row per measure, one column per draft (as text, numbers as shown)."""
+    names = list(summary["Draft"])
+    if len(names) == 2 and names[0] == names[1]:
+        names[1] = f"{names[1]} (2)"
+    rows = [{"Measure": column, **{name: "" if pd.isna(value) else str(value)
+                                   for name, value in zip(names, summary[column])}}
+            for column in summary.columns if column != "Draft"]
+    return pd.DataFrame(rows, columns=["Measure", *names])
+
+
 def _companions(draft: Draft, person_id: int) -> frozenset[int]:
     """Who shares a circle with a person in a draft."""
     circle = draft.circle_of(person_id)

@@ -4,6 +4,11 @@
 Run from the project root with the project's virtualenv:
 
     .venv/bin/python bench/mdgp.py [--seconds 10] [--seed 0] [--only NAME] [--dir DIR] [--json out.json]
+    .venv/bin/python bench/mdgp.py --large [--seeds 0 1 2] [--seconds S] [--only NAME]
+
+With --large it runs the MDGPLIB instances of 120, 240 and 480 people (/work/shared/benchmarks/mdgp_large) and
+prints each seed's gap to the best value published for the instance (Yang et al. 2022), in percent, and the
+median over the seeds.
 
 For each instance it prints the published value (a floor: optimal for n <= 12, beaten by a short search
 for n = 30 and 60; see the instances' README), the engine's answer (`lib.grouping.solve`, method "auto"),
@@ -43,6 +48,78 @@ INSTANCES = {
     "RanReal_n060_ss_04": (18050.80, 18856.55),
     "Geo_n060_ss_04": (45971.80, 46237.19),
 }
+
+
+LARGE_DIR = ROOT.parent / "shared" / "benchmarks" / "mdgp_large"
+# Best of 20 runs published by Yang et al. (2022), with their time limit per run (see that folder's README).
+LARGE = {
+    "RanReal_n120_ss_01": (47363.21, 3),
+    "RanInt_n120_ds_01": (51146.00, 3),
+    "Geo_n120_ss_01": (101568.85, 3),
+    "Geo_n120_ds_02": (61893.42, 3),
+    "RanReal_n240_ds_01": (160219.45, 20),
+    "RanInt_n240_ss_01": (155577.00, 20),
+    "Geo_n240_ds_01": (200324.35, 20),
+    "RanReal_n240_ss_01": (155246.47, 20),
+    "RanReal_n480_ss_01": (377946.02, 120),
+    "Geo_n480_ds_01": (582325.61, 120),
+}
+# The goals: within 0.1% of the published best at n <= 240 in 10 s, within 0.5% at n = 480 in 60 s.
+GOALS = {120: (10.0, 0.1), 240: (10.0, 0.1), 480: (60.0, 0.5)}
+
+
+def gap_percent(best: float, ours: float) -> float:
+    """How far below the published best an objective is, in percent (negative: better than published)."""
+    return 100.0 * (best - ours) / best
+
+
+def large(args: argparse.Namespace) -> int:
+    """The n = 120-480 instances: gap to the published best per seed, and its median over the seeds."""
+    if not args.dir.is_dir():
+        print(f"error: no MDGP instances at {args.dir} (expected {LARGE_DIR}, or give --dir)", file=sys.stderr)
+        return 2
+    names = args.only or list(LARGE)
+    unknown = [name for name in names if name not in LARGE or not (args.dir / f"{name}.txt").is_file()]
+    if unknown:
+        print(f"error: not a large instance found in {args.dir}: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    log(f"grouping benchmark (large): {len(names)} instance(s), seeds {args.seeds}, load average {load:.2f}")
+    rows = []
+    for name in names:
+        problem, _ = read_mdgp(args.dir / f"{name}.txt")
+        n = len(problem.scores)
+        best, their_seconds = LARGE[name]
+        seconds = args.seconds if args.seconds_given else GOALS[n][0]
+        gaps = []
+        for seed in args.seeds:
+            log(f"{name}: seed {seed}, {seconds:g} s ...")
+            ours = solve(problem, seconds=seconds, seed=seed)
+            gaps.append(gap_percent(best, ours.objective))
+            rows.append({"instance": name, "n": n, "seed": seed, "seconds": seconds, "published": best,
+                         "published_seconds": their_seconds, "objective": ours.objective,
+                         "gap_percent": gaps[-1], "method": ours.method})
+        log(f"{name}: gaps {', '.join(f'{g:.3f}%' for g in gaps)}")
+    print(f"load average at start {load:.2f}, at end {os.getloadavg()[0]:.2f}; seeds {args.seeds}\n")
+    print("| instance | n | s | published (their s) | ours, per seed | gap per seed | median gap | goal |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name in names:
+        mine = [r for r in rows if r["instance"] == name]
+        median = float(np.median([r["gap_percent"] for r in mine]))
+        goal = GOALS[mine[0]["n"]][1]
+        found = ", ".join(f"{r['objective']:.2f}" for r in mine)
+        gaps = ", ".join(f"{r['gap_percent']:.3f}%" for r in mine)
+        print(f"| {name} | {mine[0]['n']} | {mine[0]['seconds']:g} | {mine[0]['published']:.2f} "
+              f"({mine[0]['published_seconds']}) | {found} | {gaps} | **{median:.3f}%** | "
+              f"{'met' if median <= goal else 'not met'} (<= {goal}%) |")
+    for n in sorted({r["n"] for r in rows}):
+        medians = [float(np.median([r["gap_percent"] for r in rows if r["instance"] == name]))
+                   for name in names if any(r["instance"] == name and r["n"] == n for r in rows)]
+        print(f"\nn = {n}: mean of the median gaps {np.mean(medians):.3f}%, worst {max(medians):.3f}%", end="")
+    print()
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
 
 
 def log(text: str) -> None:
@@ -117,7 +194,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--random-tries", type=int, default=1000)
     parser.add_argument("--no-plain", action="store_true", help="skip the plain CP-SAT column")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON")
+    parser.add_argument("--large", action="store_true",
+                        help=f"the n = 120-480 instances of {LARGE_DIR} against their published best values: the gap "
+                             "in percent per seed and its median (default time 10 s at n <= 240, 60 s at n = 480)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="with --large (default 0 1 2)")
     args = parser.parse_args(argv)
+    args.seconds_given = "--seconds" in (sys.argv[1:] if argv is None else argv)
+    if args.large:
+        if args.dir == DEFAULT_DIR:
+            args.dir = LARGE_DIR
+        return large(args)
     if not args.dir.is_dir():
         print(f"error: no MDGP instances at {args.dir} (expected the folder /work/shared/benchmarks/mdgp next to "
               "the project, or give --dir)", file=sys.stderr)

@@ -126,8 +126,8 @@ def _privacy_parsers(sub) -> None:
 
 
 def _circles_parser(sub) -> None:
-    """Register `circles form|list|export` (choices spelled out: the circles package loads only when run)."""
-    circles = sub.add_parser("circles", help="Peer Mentorship Circles: propose, list, export")
+    """Register `circles form|list|finalise|export` (choices spelled out: the circles package loads only when run)."""
+    circles = sub.add_parser("circles", help="Peer Mentorship Circles: propose, list, finalise, export")
     circles_sub = circles.add_subparsers(dest="circles_command", required=True)
     form = circles_sub.add_parser("form", help="form the cycle's eligible applicants into circles; save a draft")
     form.add_argument("--cycle", required=True, help="program year, e.g. 2025-26")
@@ -138,6 +138,10 @@ def _circles_parser(sub) -> None:
     listing = circles_sub.add_parser("list", help="the cycle's drafts and its final circles")
     listing.add_argument("--cycle", required=True)
     listing.add_argument("--json", action="store_true", help="print one JSON object")
+    final = circles_sub.add_parser("finalise", help="make a draft the cycle's final circles (asks first)")
+    final.add_argument("--cycle", required=True)
+    final.add_argument("--draft", type=int, help="the draft's id (default: the newest draft)")
+    final.add_argument("--yes", action="store_true", help="do not ask (needed when standard input is not a terminal)")
     export = circles_sub.add_parser("export", help="the final circles as a roster (CSV, XLSX) or calendar (.ics)")
     export.add_argument("--cycle", required=True)
     export.add_argument("--format", required=True, choices=("csv", "xlsx", "ics"))

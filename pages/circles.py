@@ -135,7 +135,7 @@ def show_propose() -> None:
         count = cols[0].number_input("Number of circles (0: let sizes decide)", min_value=0, max_value=50, value=0,
                                      key="circle_count")
         seconds = cols[1].slider("Search time (seconds)", 1, 30, 5, key="solve_seconds")
-        seed = cols[2].number_input("Seed (same seed, same proposal)", min_value=0, max_value=10_000, value=0,
+        seed = cols[2].number_input("Seed (same seed, same proposal)", min_value=0, max_value=10_000,
                                     key="solve_seed")
         names = _names(pool) if len(pool) else {}
         waitlist = st.multiselect("Waitlist (leave out of this proposal)", list(names), format_func=names.__getitem__,
@@ -154,13 +154,32 @@ def show_propose() -> None:
             f"{escape(blocker.message)}  \nYou can: {escape('; '.join(blocker.choices))}.",
             icon=":material/block:" if blocker.stops else ":material/warning:")
     name = st.text_input("Draft name (optional)", key="draft_name", max_chars=80)
+    again = st.session_state.pop("propose_again", False)
     if st.button("Propose circles", type="primary", icon=":material/auto_awesome:", key="propose",
-                 disabled=any(b.stops for b in blockers)):
+                 disabled=any(b.stops for b in blockers)) or (again and not any(b.stops for b in blockers)):
         with st.spinner(f"Forming circles (up to {seconds} s)…"):
-            ok, draft_id = _attempt(lambda: circles.propose(conn, cycle, options, me.username, name.strip() or None))
-        if ok:
+            ok, result = _attempt(lambda: _propose(options, name.strip() or None))
+        if ok and isinstance(result, circles.SameProposal):
+            st.info(escape(str(result)), icon=":material/content_copy:")
+            st.button(f"Try another proposal (seed {result.next_seed})", key="propose_other",
+                      icon=":material/casino:", on_click=_try_seed, args=(result.next_seed,))
+        elif ok:
             _done("Proposal saved as a draft. Edit it below, compare it, or finalise it.",
-                  circles_view="Drafts", circles_draft=draft_id, draft_name="")
+                  circles_view="Drafts", circles_draft=result, draft_name="")
+
+
+def _propose(options, name: str | None):
+    """A new draft's id, or the SameProposal raised when the circles equal a draft's, for the page to offer more."""
+    try:
+        return circles.propose(conn, cycle, options, me.username, name)
+    except circles.SameProposal as same:
+        return same
+
+
+def _try_seed(seed: int) -> None:
+    """Before the next run: the next seed, and propose again with it."""
+    st.session_state["solve_seed"] = seed
+    st.session_state["propose_again"] = True
 
 
 # ------------------------------------------------------------------------------------------- drafts
@@ -289,11 +308,8 @@ def show_drafts() -> None:
     editable = draft.status != circles.SUPERSEDED
     by = f"finalised by {draft.finalised_by} on {draft.finalised_at:%b %d, %Y}" if draft.finalised_at else \
         f"last changed by {draft.updated_by or draft.created_by}"
-    solver = draft.solver or {}
-    proof = ("proven optimal" if solver.get("optimal") else
-             f"within {100 * solver['gap']:.1f}% of optimal" if solver.get("gap") is not None else "best found")
-    st.caption(escape(f"{draft.name}: {draft.status}, {by}. Engine: {solver.get('method', 'imported')}, "
-                      f"{proof} in {solver.get('seconds', 0)} s." if solver else f"{draft.name}: {draft.status}, {by}."))
+    st.caption(escape(f"{draft.name}: {draft.status}, {by}. "
+                      + (f"These circles are {circles.solver_words(draft.solver)}." if draft.solver else "")))
     cols = st.columns(4)
     cols[0].metric("Circles", len(draft.circles))
     cols[1].metric("Placed", sum(len(c.members) for c in draft.circles))
@@ -316,9 +332,11 @@ def show_drafts() -> None:
             f"{listed[i].name} to {listed[min(i + CARDS_PER_PAGE, len(listed)) - 1].name} of {len(listed)}"
             if listed else "none"))
         shown = shown[start:start + CARDS_PER_PAGE]
-    for row_start in range(0, len(shown), 3):
-        cols = st.columns(3)
-        for col, circle in zip(cols, shown[row_start:row_start + 3]):
+    # Three cards a row, fewer when there are fewer circles: one or two circles still fill the page's width.
+    per_row = max(1, min(3, len(shown)))
+    for row_start in range(0, len(shown), per_row):
+        cols = st.columns(per_row)
+        for col, circle in zip(cols, shown[row_start:row_start + per_row]):
             with col:
                 _card(draft, circle, editable)
     if not editable:
@@ -364,7 +382,10 @@ def show_compare() -> None:
         st.info("Compare needs two drafts: propose again or save a copy.", icon=":material/info:")
         return
     summary, moved = circles.compare(conn, a, b)
-    st.dataframe(summary, hide_index=True, width="stretch", key="compare_summary")
+    # One row per measure and a column per draft: fifteen measures side by side do not fit a screen's width.
+    measures = circles.summary_by_measure(summary)
+    st.dataframe(measures, hide_index=True, width="stretch", key="compare_summary",
+                 height=35 * (len(measures) + 1) + 3)  # every measure at once, no scrolling inside the table
     changed = int((~moved["Same companions"]).sum()) if len(moved) else 0
     st.markdown(f"**{changed} of {len(moved)} people** sit with different companions.")
     st.dataframe(moved, hide_index=True, width="stretch", key="compare_people")

@@ -697,6 +697,18 @@ def test_circles_propose_move_finalise_and_export(page, app, tmp_path):
         path = tmp_path / download.value.suggested_filename
         download.value.save_as(path)
         assert path.name == f"ali-circles-{CYCLE}.{fmt}" and check(path.read_bytes()), fmt
+    # Compare the new final circles with the ones they replaced: the summary fits the page, nothing cut off.
+    support.click(page, page.locator(".st-key-circles_view").get_by_text("Compare", exact=True),
+                  page.get_by_text("sit with different companions"))
+    support.wait_until_quiet(page)
+    shot(page, "circles_compare")
+    table = page.locator('[data-testid="stDataFrame"]').first  # the summary, above who moved
+    main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+    box = table.bounding_box()
+    assert box["x"] + box["width"] <= main["x"] + main["width"] + 1
+    overflow = table.evaluate("""node => [...node.querySelectorAll('*')].some(
+        e => getComputedStyle(e).overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 1)""")
+    assert not overflow, "the Compare summary scrolls sideways at 1400 px"
 
 
 def test_attendance_grid_edit_then_report_download(page, app, tmp_path):

@@ -1,6 +1,8 @@
 """AppTest tests of the Circles page: propose -> move -> finalise -> export through its widgets, and conflicts."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import streamlit as st
 
@@ -107,9 +109,30 @@ def test_compare_two_proposals():
     propose(at)
     at.segmented_control(key="circles_view").set_value("Compare").run()
     assert not at.exception
-    summary = next(f.value for f in at.dataframe if "Mean score" in f.value.columns)
-    assert len(summary) == 2
+    # One row per measure, a column per draft: fits the page's width however many criteria there are.
+    summary = next(f.value for f in at.dataframe if "Measure" in f.value.columns)
+    assert len(summary.columns) == 3 and {"Mean score", "Worst circle", "Different institutions"} <= set(
+        summary["Measure"])
     assert "sit with different companions" in texts(at)
+
+
+def test_the_same_proposal_twice_is_not_saved_and_another_seed_is_offered():
+    at = propose(page("Propose"))
+    assert "Proposal 1 (draft)" in at.selectbox(key="circles_draft").options
+    drafts = query("SELECT count(*) FROM circle_drafts")[0][0]
+    at.segmented_control(key="circles_view").set_value("Propose").run()
+    propose(at)  # the same settings and seed again
+    assert "is the same as 'Proposal 1': nothing new was saved" in texts(at)
+    assert query("SELECT count(*) FROM circle_drafts")[0][0] == drafts
+    at.button(key="propose_other").click().run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    # Seed 1 was tried at once: a new draft made with it, or (the demo is small) the same circles again, said so.
+    if "Proposal saved" in shown:
+        newest = query("SELECT name, weights FROM circle_drafts ORDER BY id DESC LIMIT 1")[0]
+        assert newest[0] == "Proposal 2" and json.loads(newest[1])["seed"] == 1
+    else:
+        assert "is the same as" in shown and at.number_input(key="solve_seed").value == 1
 
 
 def test_a_visitor_is_asked_to_log_in():

@@ -73,7 +73,9 @@ def test_the_calendar_file_follows_moves_and_cancellations(demo_conn):
     meetings.cancel(demo_conn, int(december.meeting_id), int(december.version), "chair")
     meetings.add(demo_conn, circle_id, date(2026, 6, 9), "chair")
     after = rosters.roster_file(demo_conn, "2025-26", "ics", circle_id).decode()
-    assert after.count("BEGIN:VEVENT") == 9 and "Added circle meeting" in after
+    # The cancelled meeting stays, marked so, for calendars that imported the first file to drop it.
+    assert after.count("BEGIN:VEVENT") == 10 and "Added circle meeting" in after
+    assert after.count("STATUS:CANCELLED") == 1
 
 
 # ---------------------------------------------------------------------------------------- attendance
@@ -156,6 +158,23 @@ def test_a_hand_mark_survives_undoing_the_import_it_corrected(demo_conn):
                               ).fetchall()[0][0]
     imports.undo_batch(demo_conn, batch, "chair")
     assert attendance.grid(demo_conn, circle_id).marks == {(person, november): new}
+
+
+def test_a_member_rate_counts_only_marked_meetings(demo_conn):
+    # Four meetings have taken place; two are marked present, one absent, one nobody marked.
+    circle_id = _circle(demo_conn, "2025-26")
+    grid = attendance.grid(demo_conn, circle_id)
+    person, other = (int(p) for p in grid.members["person_id"].iloc[:2])
+    _set_marks(demo_conn, circle_id, person, ["present", None, "present", "absent"])
+    _set_marks(demo_conn, circle_id, other, ["present", "present", "present", "present"])
+    day = date(2026, 1, 5)  # orientation, October, November and December are past
+    demo_conn.execute("DELETE FROM attendance WHERE meeting_id IN (SELECT id FROM meetings WHERE circle_id = ? AND "
+                      "held_on > ?)", [circle_id, day])
+    row = attendance.members(demo_conn, "2025-26", today=day).set_index("person_id").loc[person]
+    assert (row["meetings"], row["marked"], row["present"]) == (4, 3, 2)
+    assert row["rate"] == pytest.approx(2 / 3)
+    circle = attendance.circles(demo_conn, "2025-26", today=day).set_index("circle_id").loc[circle_id]
+    assert circle["rate"] == pytest.approx(circle["present"] / circle["marked"])
 
 
 def test_rates_completion_and_at_risk_of_the_demo(demo_conn):

@@ -167,6 +167,18 @@ def test_only_comments_consented_to_quotation_appear(rendered, report_conn):
         assert "Quokka" not in shown
 
 
+def test_a_quoted_comment_with_markup_reads_as_typed_in_the_html(report_conn, monkeypatch):
+    typed = 'Loved it </p></blockquote><script>alert("O\'Neil")</script><img src=x onerror=alert(1)> <b>Zoë</b>'
+    outcomes.enter(report_conn, "2025-26", "chair", "yes", "yes", 5, typed, consent_to_quote=True,
+                   submitted_at=datetime(2026, 6, 1, 7))
+    monkeypatch.setattr(report, "MAX_QUOTES", 10_000)  # every quotable comment, so this one surely appears
+    page = report.render(report_conn, "2025-26", "html").decode()
+    assert "<script" not in page and "<img src=x" not in page and "<b>Zoë</b>" not in page
+    assert page.count("</blockquote>") == page.count("<blockquote>")
+    assert "&lt;script&gt;alert(&quot;O&#x27;Neil&quot;)&lt;/script&gt;" in page
+    assert flat(typed) in flat(__import__("html").unescape(page))
+
+
 def test_a_flag_stands_next_to_the_outcome_figures_in_every_format(rendered, report_conn):
     flag = "More responses (13) than participants (12) in 2024-25"
     sentence = outcomes.summary(report_conn, "2024-25").sentence("participate_again")

@@ -9,7 +9,8 @@ from __future__ import annotations
 from .criteria import (CRITERIA, DEFAULT_IMPORTANCE, IMPORTANCE, LABELS, STAGE_MODES, Blocker, Options,
                        People)
 from .drafts import (DRAFT, FINAL, SUPERSEDED, Circle, Draft, NotFormable, check, compare, eligible,
-                     final_draft_id, list_drafts, load, pair_rules, pool, propose)
+                     final_draft_id, list_drafts, load, pair_rules, pool, propose, solver_words,
+                     summary_by_measure, SameProposal)
 from .edits import copy, delete, finalise, move, pin, rename_circle, resolve, set_facilitator, set_pair_rule, swap
 from .guests import suggest, topics
 from .rosters import (FORMATS, file_name, roster, roster_file, schedule, slot_words, welcome_email,
@@ -19,6 +20,7 @@ __all__ = [
     "CRITERIA", "DEFAULT_IMPORTANCE", "IMPORTANCE", "LABELS", "STAGE_MODES", "Blocker", "Options", "People",
     "DRAFT", "FINAL", "SUPERSEDED", "Circle", "Draft", "NotFormable", "check", "compare", "copy", "delete",
     "eligible", "final_draft_id", "finalise", "list_drafts", "load", "move", "pair_rules", "pin", "pool", "propose",
-    "rename_circle", "resolve", "set_facilitator", "set_pair_rule", "swap", "suggest", "topics", "FORMATS", "file_name",
+    "rename_circle", "resolve", "SameProposal", "set_facilitator", "set_pair_rule", "solver_words",
+    "summary_by_measure", "swap", "suggest", "topics", "FORMATS", "file_name",
     "roster", "roster_file", "schedule", "slot_words", "welcome_email", "welcome_emails",
 ]

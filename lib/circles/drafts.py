@@ -92,15 +92,15 @@ def eligible(conn: duckdb.DuckDBPyConnection, cycle: str) -> pd.DataFrame:
 
 
 def list_drafts(conn: duckdb.DuckDBPyConnection, cycle: str) -> pd.DataFrame:
-    """The cycle's drafts, final first then newest: id, name, status, circles, people, who and when."""
+    """The cycle's drafts, final first then newest: id, name, status, circles, people, who, when, solver (JSON)."""
     return conn.execute("""
         SELECT d.id, d.name, d.status, count(DISTINCT c.id) AS circles, count(m.person_id) AS people,
                d.created_by, d.created_at, coalesce(d.updated_by, d.created_by) AS updated_by,
-               coalesce(d.updated_at, d.created_at) AS updated_at, d.finalised_by, d.finalised_at, d.version
+               coalesce(d.updated_at, d.created_at) AS updated_at, d.finalised_by, d.finalised_at, d.version, d.solver
         FROM circle_drafts d LEFT JOIN circles c ON c.draft_id = d.id LEFT JOIN circle_members m ON m.circle_id = c.id
         WHERE d.cycle = ?
         GROUP BY d.id, d.name, d.status, d.created_by, d.created_at, d.updated_by, d.updated_at, d.finalised_by,
-                 d.finalised_at, d.version
+                 d.finalised_at, d.version, d.solver
         ORDER BY d.status = 'final' DESC, coalesce(d.updated_at, d.created_at) DESC, d.id DESC""", [cycle]).df()
 
 
@@ -329,6 +329,49 @@ def _form(people: People, options: Options, rules: dict, pins: dict[int, int] | 
     return groups, solution.slot, summary
 
 
+def solver_words(solver: dict | None) -> str:
+    """How sure the engine is of a draft, in words: 'proven the best possible' or 'the best found in 5 s'.
+
+    The bound behind it (CP-SAT's gap, kept in the JSON) is not a score out of 100, so it is not shown to people.
+    """
+    if not solver:
+        return "not formed by the engine (imported or made by hand)"
+    if solver.get("optimal"):
+        return "proven the best possible"
+    seconds = float(solver.get("seconds") or 0.0)
+    return f"the best found in {seconds:.0f} s" if seconds >= 1 else "the best found in under a second"
+
+
+class SameProposal(ValueError):
+    """A proposal with exactly the circles of a draft the cycle already has: nothing new was saved."""
+
+    def __init__(self, draft_id: int, name: str, seed: int) -> None:
+        super().__init__(f"This proposal is the same as '{name}': nothing new was saved. Try another seed "
+                         f"(for example {seed + 1}) or change what matters.")
+        self.draft_id, self.name, self.next_seed = draft_id, name, seed + 1
+
+
+def _same_as(conn: duckdb.DuckDBPyConnection, cycle: str, groups: list[list[int]]) -> tuple[int, str] | None:
+    """The draft of the cycle (newest first) whose circles hold exactly these groups, or None."""
+    wanted = sorted(sorted(g) for g in groups)
+    rows = conn.execute("""
+        SELECT d.id, d.name, list(m.person_id ORDER BY m.person_id) FILTER (WHERE m.person_id IS NOT NULL)
+        FROM circle_drafts d JOIN circles c ON c.draft_id = d.id LEFT JOIN circle_members m ON m.circle_id = c.id
+        WHERE d.cycle = ? GROUP BY d.id, d.name, c.id ORDER BY d.id DESC""", [cycle]).fetchall()
+    by_draft: dict[tuple[int, str], list[list[int]]] = {}
+    for draft_id, name, members in rows:
+        by_draft.setdefault((draft_id, name), []).append(sorted(members or []))
+    return next((key for key, circles in by_draft.items() if sorted(c for c in circles if c) == wanted), None)
+
+
+def _next_name(conn: duckdb.DuckDBPyConnection, cycle: str) -> str:
+    """'Proposal N': one more than the highest N among the cycle's proposals (an imported roster is not one)."""
+    names = [r[0] for r in conn.execute("SELECT name FROM circle_drafts WHERE cycle = ?", [cycle]).fetchall()]
+    numbers = [int(n.split()[1]) for n in names if len(n.split()) == 2 and n.split()[0] == "Proposal"
+               and n.split()[1].isdigit()]
+    return f"Proposal {max(numbers, default=0) + 1}"
+
+
 def check(conn: duckdb.DuckDBPyConnection, cycle: str, options: Options | None = None) -> list[Blocker]:
     """What stands in the way of forming the cycle's circles with these options (before solving)."""
     options = options or Options()
@@ -338,20 +381,22 @@ def check(conn: duckdb.DuckDBPyConnection, cycle: str, options: Options | None =
 
 
 def propose(conn: duckdb.DuckDBPyConnection, cycle: str, options: Options | None, actor: str,
-            name: str | None = None) -> int:
-    """Form the cycle's eligible applicants (minus the waitlist) into circles and save them as a new draft."""
+            name: str | None = None, allow_same: bool = False) -> int:
+    """Form the cycle's eligible applicants (minus the waitlist) into circles and save them as a new draft.
+
+    Circles identical to a draft the cycle already has are not saved again (SameProposal names that draft),
+    unless `allow_same`.
+    """
     options = options or Options()
     frame = eligible(conn, cycle)
     frame = frame[~frame["person_id"].isin(list(options.waitlist))] if len(frame) else frame
     people = People.from_frame(frame)
     groups, slots, summary = _form(people, options, pair_rules(conn, cycle))
     with writing(conn, "the circle drafts") as tx:
-        if name is None:
-            taken = scalar(tx, "SELECT count(*) FROM circle_drafts WHERE cycle = ?", [cycle]) or 0
-            name = f"Proposal {taken + 1}"
-            while scalar(tx, "SELECT count(*) FROM circle_drafts WHERE cycle = ? AND name = ?", [cycle, name]):
-                taken += 1
-                name = f"Proposal {taken + 1}"
+        same = _same_as(tx, cycle, groups) if not allow_same else None
+        if same is not None:
+            raise SameProposal(same[0], same[1], options.seed)
+        name = name if name is not None else _next_name(tx, cycle)
         _check_name(tx, cycle, name)
         draft_id = scalar(tx, """INSERT INTO circle_drafts (cycle, name, status, weights, solver, created_by)
                                  VALUES (?, ?, 'draft', ?, ?, ?) RETURNING id""",
@@ -408,6 +453,17 @@ def compare(conn: duckdb.DuckDBPyConnection, a: int, b: int) -> tuple[pd.DataFra
         people = people.sort_values(["Same companions", "Name"], key=lambda s: s.map(str).str.lower()
                                     if s.name == "Name" else s).reset_index(drop=True)
     return summary, people
+
+
+def summary_by_measure(summary: pd.DataFrame) -> pd.DataFrame:
+    """compare()'s summary turned: one row per measure, one column per draft (as text, numbers as shown)."""
+    names = list(summary["Draft"])
+    if len(names) == 2 and names[0] == names[1]:
+        names[1] = f"{names[1]} (2)"
+    rows = [{"Measure": column, **{name: "" if pd.isna(value) else str(value)
+                                   for name, value in zip(names, summary[column])}}
+            for column in summary.columns if column != "Draft"]
+    return pd.DataFrame(rows, columns=["Measure", *names])
 
 
 def _companions(draft: Draft, person_id: int) -> frozenset[int]:

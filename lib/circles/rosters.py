@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -41,6 +41,10 @@ class Meeting:
     day: date
     starts_at: time
     minutes: int
+    cancelled: bool = False
+    sequence: int = 0                 # how many times it was changed (moved, cancelled, restored): RFC 5545 SEQUENCE
+    note: str | None = None           # why it was moved or cancelled
+    changed_at: datetime | None = None
 
     @property
     def title(self) -> str:
@@ -83,15 +87,17 @@ def schedule(cycle: str, slot: str | None) -> list[Meeting]:
     return meetings
 
 
-def meetings(conn: duckdb.DuckDBPyConnection, circle_id: int, cycle: str, slot: str | None) -> list[Meeting]:
-    """A circle's stored meetings (not cancelled), or its default schedule when none are stored."""
-    rows = conn.execute("""SELECT kind, seq, month, held_on, starts_at, minutes FROM meetings
-                           WHERE circle_id = ? AND NOT cancelled AND held_on IS NOT NULL
-                           ORDER BY held_on, seq""", [circle_id]).fetchall()
+def meetings(conn: duckdb.DuckDBPyConnection, circle_id: int, cycle: str, slot: str | None,
+             cancelled: bool = False) -> list[Meeting]:
+    """A circle's stored meetings (cancelled ones too when asked), or its default schedule when none are stored."""
+    rows = conn.execute("""SELECT kind, seq, month, held_on, starts_at, minutes, cancelled, version, note, updated_at
+                           FROM meetings WHERE circle_id = ? AND (? OR NOT cancelled) AND held_on IS NOT NULL
+                           ORDER BY held_on, seq""", [circle_id, cancelled]).fetchall()
     if not rows:
         return schedule(cycle, slot)
-    return [Meeting(kind, seq, month, held, starts or time(12, 0), minutes or 60)
-            for kind, seq, month, held, starts, minutes in rows]
+    return [Meeting(kind, seq, month, held, starts or time(12, 0), minutes or 60, bool(off), max(0, (version or 1) - 1),
+                    note, changed)
+            for kind, seq, month, held, starts, minutes, off, version, note, changed in rows]
 
 
 def final(conn: duckdb.DuckDBPyConnection, cycle: str) -> Draft:
@@ -139,31 +145,96 @@ def to_xlsx(frame: pd.DataFrame, title: str) -> bytes:
     return out.getvalue()
 
 
+def _vtimezone():
+    """Indiana's time zone as yearly rules (the US rules in force since 2007), which every calendar program reads.
+
+    A list of fixed transition dates (RDATE) is read wrongly by some programs: meetings in daylight-saving time
+    then show an hour early.
+    """
+    from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
+
+    winter, summer = datetime(2007, 1, 15, tzinfo=ZONE), datetime(2007, 7, 15, tzinfo=ZONE)
+    zone = Timezone()
+    zone.add("tzid", ZONE.key)
+    for part, name, begins, rule, before, after in (
+            (TimezoneDaylight(), summer.tzname(), datetime(2007, 3, 11, 2, 0), {"freq": "yearly", "bymonth": 3,
+                                                                                "byday": "2SU"}, winter, summer),
+            (TimezoneStandard(), winter.tzname(), datetime(2007, 11, 4, 2, 0), {"freq": "yearly", "bymonth": 11,
+                                                                                "byday": "1SU"}, summer, winter)):
+        part.add("tzname", name)
+        part.add("dtstart", begins)
+        part.add("rrule", rule)
+        part.add("tzoffsetfrom", before.utcoffset())
+        part.add("tzoffsetto", after.utcoffset())
+        zone.add_component(part)
+    return zone
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A stored time (naive: the database's local time) in UTC."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC)
+
+
+def _when(day: date, starts: time) -> str:
+    """'Tuesday, December 16, 2025 at 2:00 PM'."""
+    return f"{day:%A, %B} {day.day}, {day.year} at {starts:%I:%M %p}".replace("at 0", "at ")
+
+
+def _event_description(circle, meeting: Meeting, default: Meeting | None, cycle: str) -> str:
+    """What an event says: the circle, why it was cancelled or moved, the facilitator and the members."""
+    lines = [f"ALI Peer Mentorship Circles {cycle}: {circle.name}."]
+    why = f": {meeting.note}" if meeting.note else ""
+    if meeting.cancelled:
+        lines.append(f"Cancelled{why}.")
+    elif default is not None and (default.day, default.starts_at) != (meeting.day, meeting.starts_at):
+        lines.append(f"Moved from {_when(default.day, default.starts_at)}{why}.")
+    elif meeting.note:
+        lines.append(f"Note: {meeting.note}.")
+    if circle.facilitator:
+        lines.append(f"Facilitator: {circle.facilitator}.")
+    lines.append(f"Members: {', '.join(m['name'] for m in circle.members)}.")
+    return "\n".join(lines)
+
+
 def to_ics(conn: duckdb.DuckDBPyConnection, draft: Draft, circle_id: int | None = None) -> bytes:
-    """The calendar of a cycle's circles (or one circle): orientation and monthly meetings, Indiana time."""
+    """The calendar of a cycle's circles (or one circle): orientation and monthly meetings, Indiana time.
+
+    Follows RFC 5545 so a calendar that imported an earlier file updates in place: each meeting keeps its UID,
+    its SEQUENCE grows with every change, DTSTAMP is when it last changed, and a cancelled meeting stays in the
+    file as STATUS:CANCELLED (left out, it would linger in calendars that imported it before).
+    """
     from icalendar import Calendar, Event
 
     calendar = Calendar()
     calendar.add("prodid", "-//Academic Libraries of Indiana//Mentorship dashboard//EN")
     calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", f"ALI Peer Mentorship Circles {draft.cycle}")
-    stamp = datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC"))  # fixed, so the same circles give the same file
+    calendar.add("x-wr-timezone", ZONE.key)
+    calendar.add_component(_vtimezone())
+    revised = _utc(draft.finalised_at or draft.updated_at or draft.created_at) or datetime.now(UTC)
+    slots = dict(conn.execute("SELECT id, meeting_slot FROM circles WHERE draft_id = ?", [draft.id]).fetchall())
     for circle in draft.circles:
         if circle_id is not None and circle.id != circle_id:
             continue
-        members = ", ".join(m["name"] for m in circle.members)
-        for meeting in meetings(conn, circle.id, draft.cycle, circle.slot):
+        # A meeting differs from the default calendar it was given at finalising when it was moved.
+        defaults = {(m.kind, m.seq): m for m in schedule(draft.cycle, slots.get(circle.id, circle.slot))}
+        for meeting in meetings(conn, circle.id, draft.cycle, circle.slot, cancelled=True):
             event = Event()
             begins = datetime.combine(meeting.day, meeting.starts_at, tzinfo=ZONE)
             event.add("uid", f"ali-circle-{circle.id}-{meeting.kind}-{meeting.seq}@ali-mentorship")
-            event.add("dtstamp", stamp)
+            event.add("dtstamp", max(revised, _utc(meeting.changed_at) or revised))
+            event.add("sequence", meeting.sequence)
+            event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
             event.add("dtstart", begins)
             event.add("dtend", begins + timedelta(minutes=meeting.minutes))
-            event.add("summary", f"{circle.name}: {meeting.title} ({draft.cycle})")
-            facilitated = f"Facilitator: {circle.facilitator}. " if circle.facilitator else ""
-            event.add("description", f"ALI Peer Mentorship Circle {circle.name}. {facilitated}Members: {members}.")
+            event.add("summary", f"{'Cancelled: ' if meeting.cancelled else ''}{circle.name}: {meeting.title} "
+                                 f"({draft.cycle})")
+            event.add("description", _event_description(circle, meeting, defaults.get((meeting.kind, meeting.seq))
+                                                        if meeting.kind != "extra" else None, draft.cycle))
             calendar.add_component(event)
-    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
@@ -205,8 +276,7 @@ def welcome_email(conn: duckdb.DuckDBPyConnection, draft: Draft, circle_id: int)
     if circle.shared_interests:
         lines += [f"You share an interest in {', '.join(t for t, _ in circle.shared_interests[:4])}.", ""]
     lines += [f"Your circle meets {slot_words(circle.slot)}, once a month from October through May.", ""]
-    lines += ["Dates:"] + [f"- {m.title}: {m.day:%A, %B} {m.day.day}, {m.starts_at:%I:%M %p}".replace(" 0", " ")
-                           for m in year] + [""]
+    lines += ["Dates:"] + [f"- {m.title}: {_when(m.day, m.starts_at)}" for m in year] + [""]
     if circle.facilitator:
         lines += [f"{circle.facilitator} from the Mentorship Committee will facilitate the orientation.", ""]
     lines += ["As agreed in your application, circle members:", *[f"- {e}" for e in EXPECTATIONS], "",

@@ -859,3 +859,121 @@ def test_attendance_grid_edit_then_report_download(page, app, tmp_path):
     text = " ".join(p.extract_text() for p in PdfReader(path).pages)
     assert "José Álvarez and Zoë O'Brien" in " ".join(text.split()) or "José Álvarez and Zoë O’Brien" in text
     assert "13 of 14" in text
+
+
+# --- by keyboard alone ---------------------------------------------------------------------------------------
+
+
+def card(page, circle: str):
+    """The card of a circle: the innermost block holding both its heading and its "Why this score" expander."""
+    return page.get_by_test_id("stVerticalBlock").filter(has=page.get_by_role("heading", name=circle, exact=True))\
+        .filter(has=page.get_by_text("Why this score, and who could help")).last
+
+
+# A select box's text, once the rerun its choice started has replaced the old box (both are briefly in the page).
+_SELECTED_JS = """([key, wanted]) => {
+    const boxes = [...document.querySelectorAll(`.st-key-${key} input[role="combobox"]`)];
+    const value = boxes.length === 1 ? boxes[0].value : '';
+    return value && (!wanted || new RegExp(wanted).test(value)) ? value : false;
+}"""
+
+
+def selected(page, key: str, wanted: str | re.Pattern | None = None) -> str:
+    """Wait until the select box keyed `key` shows a choice (matching `wanted`, if given) and return it."""
+    pattern = wanted.pattern if isinstance(wanted, re.Pattern) else wanted and f"^{re.escape(wanted)}$"
+    return page.wait_for_function(_SELECTED_JS, arg=[key, pattern], polling=100, timeout=TIMEOUT_MS).json_value()
+
+
+def choose_by_typing(page, key: str, typed: str, value: str | re.Pattern) -> None:
+    """Tab to a select box, replace its text with what is typed, and take the option it narrows to with Enter."""
+    support.tab_to(page, f".st-key-{key} input")
+    page.keyboard.press("Control+a")
+    page.keyboard.type(typed)
+    expect(page.get_by_role("option", name=value).first).to_be_visible(timeout=TIMEOUT_MS)
+    support.press(page, "Enter")
+    selected(page, key, value)
+
+
+def test_forming_circles_and_marking_attendance_by_keyboard_alone(page, app):
+    # Tab, Shift+Tab, Enter, Space, arrow keys and typing only: no click anywhere, and before each key the test
+    # checks which element has the focus (document.activeElement), as a keyboard user sees the focus ring.
+    page.goto(app.base_url + "/account")
+    expect(heading(page, "Committee login")).to_be_visible(timeout=TIMEOUT_MS)
+    support.tab_to(page, ".st-key-login_username input")
+    page.keyboard.type("chair")
+    page.keyboard.press("Tab")
+    assert support.has_focus(page, ".st-key-login_password input"), support.focused(page)
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(heading(page, "Overview")).to_be_visible(timeout=TIMEOUT_MS)
+
+    support.tab_to(page, '.st-key-navigation a[href$="circles"]')
+    support.press(page, "Enter")
+    expect(heading(page, "Peer Mentorship Circles")).to_be_visible(timeout=TIMEOUT_MS)
+    # The views are a radio group: the arrow keys move between them, Space chooses.
+    support.tab_to(page, '.st-key-circles_view button[aria-checked="true"]')
+    page.keyboard.press("ArrowRight")
+    assert support.has_focus(page, ".st-key-circles_view button") and '"Propose"' in support.focused(page), \
+        support.focused(page)
+    support.press(page, "Space")
+    expect(page.locator(".st-key-propose button")).to_be_visible(timeout=TIMEOUT_MS)
+
+    # Form circles: the engine's proposal becomes a draft, shown as cards.
+    support.tab_to(page, ".st-key-propose button")
+    support.press(page, "Enter")
+    expect(page.get_by_text("Proposal saved as a draft")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Circle B", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+
+    # Move the first person of the list into Circle B.
+    support.tab_to(page, ".st-key-edit_person input")
+    page.keyboard.press("ArrowDown")  # opens the list on its first person
+    expect(page.get_by_role("option").first).to_be_visible(timeout=TIMEOUT_MS)
+    support.press(page, "Enter")
+    chosen = selected(page, "edit_person")
+    name = chosen.rsplit(" (", 1)[0]
+    assert name and not chosen.endswith("(Circle B)"), chosen
+    choose_by_typing(page, "edit_target", "Circle B", "Circle B")
+    support.tab_to(page, ".st-key-edit_apply button")
+    support.press(page, "Enter")
+    expect(page.get_by_text("Move: saved.")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(card(page, "Circle B")).to_contain_text(name)
+
+    # Pin them there: back up to the kind of change (a radio group: the arrow keys choose), then apply.
+    for _ in ("Swap", "Pin"):  # each choice reruns the page, so the focus is looked for again
+        support.tab_to(page, ".st-key-edit_action input:checked", backwards=True)
+        support.press(page, "ArrowRight")
+    expect(page.locator(".st-key-edit_action input:checked")).to_have_value("2")  # Move, Swap, Pin
+    # The list now says where each person is, so the choice starts afresh.
+    choose_by_typing(page, "edit_person", name, f"{name} (Circle B)")
+    support.tab_to(page, ".st-key-edit_apply button")
+    support.press(page, "Enter")
+    expect(page.get_by_text("Pin: saved.")).to_be_visible(timeout=TIMEOUT_MS)
+    pinned = card(page, "Circle B").get_by_test_id("stMarkdownContainer").filter(has_text=name)
+    expect(pinned.get_by_role("img", name="push_pin icon")).to_be_visible(timeout=TIMEOUT_MS)
+
+    # Finalise: tick the confirmation with Space, then the button.
+    support.tab_to(page, ".st-key-finalise_confirm input")
+    support.press(page, "Space")
+    expect(page.locator(".st-key-finalise button")).to_be_enabled(timeout=TIMEOUT_MS)
+    support.tab_to(page, ".st-key-finalise button")
+    support.press(page, "Enter")
+    expect(page.get_by_text(re.compile(r"is now final for"))).to_be_visible(timeout=TIMEOUT_MS)
+    shot(page, "keyboard_circles_final")
+
+    # Mark attendance: Circle B's grid, the first member's orientation becomes Absent.
+    support.tab_to(page, '.st-key-navigation a[href$="attendance"]', backwards=True)
+    support.press(page, "Enter")
+    expect(heading(page, "Meetings and attendance")).to_be_visible(timeout=TIMEOUT_MS)
+    choose_by_typing(page, "attendance_circle", "Circle B", re.compile(r"^Circle B\b"))
+    support.tab_to(page, ".st-key-attendance_grid canvas")
+    page.keyboard.press("ArrowDown")  # the first row's first cell: the member's name
+    page.keyboard.press("ArrowRight")  # their orientation
+    page.keyboard.press("Enter")  # opens the cell's list of marks
+    expect(page.locator("#portal").get_by_text("Absent", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    page.keyboard.type("Absent")
+    support.press(page, "Enter")
+    expect(page.locator(".st-key-attendance_save button")).to_have_text(re.compile("Save 1 change"), timeout=TIMEOUT_MS)
+    support.tab_to(page, ".st-key-attendance_save button")
+    support.press(page, "Enter")
+    expect(page.get_by_text("1 mark(s) saved")).to_be_visible(timeout=TIMEOUT_MS)
+    shot(page, "keyboard_attendance_saved")

@@ -239,6 +239,36 @@ def stretched(chart: dict) -> dict:
     return chart | {"autosize": {"type": "fit-x", "contains": "padding"}}
 
 
+# Streamlit's own metric colours, so a trend line matches the arrow above it: up, down, no change.
+TREND_COLOURS = {"up": "#079464", "down": "#D94A57", "flat": "#6B7280"}
+
+
+def trend_colour(change: float | None, inverse: bool = False) -> str:
+    """The colour of a trend line: green when the figure improved, red when it worsened, grey when unchanged."""
+    if change is None or change == 0 or pd.isna(change):
+        return TREND_COLOURS["flat"]
+    return TREND_COLOURS["up" if (change > 0) != inverse else "down"]
+
+
+def sparkline(cycles: list[str], values: list, description: str, colour: str, height: int = 56) -> dict:
+    """A small line of one figure over the program years, without axes, described in words for screen readers.
+
+    The description becomes the chart's accessible name (Vega sets it as the aria-label of the chart's
+    container), and the line itself is left out of the accessibility tree: it says nothing the words do not.
+    """
+    rows = [{"cycle": cycle, "value": _plain(value)} for cycle, value in zip(cycles, values)]
+    line = {"mark": {"type": "line", "color": colour, "strokeWidth": 2, "strokeCap": "round", "aria": False,
+                     "point": False},
+            "encoding": {"x": {"field": "cycle", "type": "ordinal", "axis": None, "scale": {"padding": 0}},
+                         "y": {"field": "value", "type": "quantitative", "axis": None,
+                               "scale": {"zero": False, "nice": False}},
+                         "tooltip": [{"field": "cycle", "title": "Year"}, {"field": "value", "title": "Value"}]}}
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "description": description,
+            "data": {"values": rows}, "height": height, "padding": {"top": 4, "bottom": 4, "left": 0, "right": 0},
+            "autosize": {"type": "fit-x", "contains": "padding"}, "background": None,
+            "config": {"view": {"stroke": None}}, "layer": [line]}
+
+
 def _register_fonts() -> None:
     """Give the renderer the DejaVu fonts the PDF embeds, once, so accented names render the same everywhere."""
     global _fonts_registered
@@ -267,4 +297,4 @@ def to_svg(chart: dict) -> str:
 
 __all__ = ["ANSWER_COLOURS", "ANSWER_ORDER", "GOLD", "NAVY", "TEAL", "answer_rows", "answers",
            "attendance_by_circle", "attendance_rows", "attention", "cohort_rows", "cohorts", "satisfaction",
-           "satisfaction_rows", "stretched", "to_png", "to_svg"]
+           "satisfaction_rows", "sparkline", "stretched", "trend_colour", "to_png", "to_svg"]

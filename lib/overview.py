@@ -76,6 +76,25 @@ def trend(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def trend_words(label: str, cycles: list[str], values: list, fmt=lambda v: f"{v:,}") -> str:
+    """A figure's trend in words, as a sparkline's text alternative: this year, the change, every year.
+
+    For example "Members in the directory: 241 in 2025-26, up from 222 in 2024-25. By year: 2023-24 196,
+    2024-25 222, 2025-26 241." Years without a figure are left out.
+    """
+    known = [(cycle, value) for cycle, value in zip(cycles, values) if value is not None and not pd.isna(value)]
+    if not known:
+        return f"{label}: no figure yet."
+    last_cycle, last = known[-1]
+    words = f"{label}: {fmt(last)} in {last_cycle}"
+    if len(known) > 1:
+        before_cycle, before = known[-2]
+        change = ("up from" if last > before else "down from" if last < before else "the same as")
+        words += f", {change} {fmt(before)} in {before_cycle}"
+        words += ". By year: " + ", ".join(f"{cycle} {fmt(value)}" for cycle, value in known)
+    return words + "."
+
+
 def stats(conn: duckdb.DuckDBPyConnection) -> dict:
     """Return the database summary printed by `python -m lib stats`."""
     names = cycles.all_cycles(conn)

@@ -4,8 +4,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib import applications
+from lib import applications, charts
 from lib.outcomes import SHORT_LABELS as outcome_questions
+from lib.overview import trend_words
 from ui import cache, session
 from ui.markup import escape
 
@@ -29,17 +30,25 @@ previous = upto.iloc[-2] if len(upto) >= 2 else None
 
 
 def metric(column, label: str, value, key: str, help_text: str, fmt=lambda v: f"{v:,}",
-           delta_color: str = "normal") -> None:
-    """Draw one headline number with its change since last year and a sparkline of all years."""
-    series = upto[key].dropna()
+           delta_color: str = "normal", shown=None) -> None:
+    """Draw one headline number with its change since last year and a trend line of all years, told in words."""
+    series = upto[["cycle", key]].dropna()
     delta = None
+    change = None
     if previous is not None and pd.notna(previous[key]) and value is not None:
         change = value - previous[key]
         delta = fmt(change) if key != "attendance_rate" and key != "participate_again_share" else f"{change * 100:+.0f} pts"
         if isinstance(change, (int, float)) and change > 0 and not delta.startswith("+"):
             delta = "+" + delta
-    column.metric(label, "—" if value is None else fmt(value), delta=delta, help=help_text, border=True,
-                  delta_color=delta_color, chart_data=series.tolist() if len(series) > 1 else None, chart_type="line")
+    shown = ("—" if value is None else fmt(value)) if shown is None else shown
+    # Streamlit's own sparkline (st.metric's chart_data) is an SVG without a text alternative; this one is described.
+    with column.container(border=True):
+        st.metric(label, shown, delta=delta, help=help_text, delta_color=delta_color)
+        if len(series) > 1:
+            cycles, values = series["cycle"].tolist(), series[key].tolist()
+            st.vega_lite_chart(charts.sparkline(cycles, values, trend_words(label, cycles, values, fmt),
+                                                charts.trend_colour(change, inverse=delta_color == "inverse")),
+                               width="stretch")
 
 
 st.subheader(f"Skills Directory {cycle}")
@@ -73,12 +82,11 @@ with h:
     share = again["yes"] / again["responses"] if again["responses"] else None
     interval = (f"95% Wilson interval {again['low']:.0%}–{again['high']:.0%}" if again["responses"]
                 else "No end-of-year responses yet")
-    shares = upto["participate_again_share"].dropna()
-    change = (f"{(shares.iloc[-1] - shares.iloc[-2]) * 100:+.0f} pts"
-              if len(shares) > 1 and share is not None and upto["cycle"].iloc[-1] == cycle else None)
-    st.metric("Would participate again", f"{again['yes']} of {again['responses']}" if again["responses"] else "—",
-              delta=change, help=f"{interval}. Small cohorts say little: the interval shows how little.", border=True,
-              chart_data=shares.tolist() if len(shares) > 1 else None, chart_type="line")
+    # Only the selected year's share is compared with the year before: the figure shown is that year's.
+    metric(st, "Would participate again", share if upto["cycle"].iloc[-1] == cycle else None,
+           "participate_again_share", f"{interval}. Small cohorts say little: the interval shows how little.",
+           fmt=lambda v: f"{v:.0%}",
+           shown=f"{again['yes']} of {again['responses']}" if again["responses"] else "—")
     st.caption(interval + (" · ⚑ flagged" if figures["outcome_flags"] else ""))
 for flag in figures["outcome_flags"]:
     st.warning(escape(flag), icon=":material/flag:")

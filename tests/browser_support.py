@@ -265,3 +265,78 @@ def wait_for_charts(page, at_least: int = 1, timeout: int = TIMEOUT_MS) -> None:
                            arg=at_least, polling=50, timeout=timeout)
     for chart in page.locator(".vega-embed").all():
         expect(chart.locator("canvas, svg").first).to_be_visible(timeout=timeout)
+
+
+# The focused element, described for a failure message: tag, role, accessible name or text, widget key.
+_FOCUSED_JS = """() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return 'nothing (the page body)';
+    const keyed = e.closest('[class*="st-key-"]');
+    const key = keyed ? [...keyed.classList].find(c => c.startsWith('st-key-')) : 'no widget key';
+    const name = (e.getAttribute('aria-label') || e.innerText || e.value || '').slice(0, 60).replace(/\\s+/g, ' ');
+    return `${e.tagName.toLowerCase()}[role=${e.getAttribute('role') || ''}] "${name}" in ${key}`;
+}"""
+
+
+def focused(page) -> str:
+    """The element that has the keyboard focus (document.activeElement), in words."""
+    return page.evaluate(_FOCUSED_JS)
+
+
+def has_focus(page, selector: str) -> bool:
+    """Tell whether document.activeElement matches the CSS selector."""
+    return page.evaluate("sel => !!document.activeElement && document.activeElement.matches(sel)", selector)
+
+
+def wait_until_settled(page, timeout: int = TIMEOUT_MS) -> None:
+    """Wait until the app is idle and the elements of the previous run are gone.
+
+    For a moment after a run, an element the run replaced stays in the page marked data-stale (a select box
+    whose options changed, for one): a key pressed then can land on the copy that is about to go.
+    """
+    wait_until_quiet(page, timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", polling=50, timeout=timeout)
+
+
+def tab_to(page, selector: str, backwards: bool = False, limit: int = 250) -> None:
+    """Press Tab (Shift+Tab when backwards) until the focused element matches selector, as a keyboard user would.
+
+    Fails, saying where the focus went, when the element is never reached: it cannot be used without a mouse.
+    """
+    wait_until_settled(page)
+    key = "Shift+Tab" if backwards else "Tab"
+    seen = []
+    for _ in range(limit):
+        if has_focus(page, selector):
+            return
+        page.keyboard.press(key)
+        seen.append(focused(page))
+    raise AssertionError(f"{limit} presses of {key} never focused {selector}; the focus went to: "
+                         + "; ".join(dict.fromkeys(seen)))
+
+
+# Counts the script runs the page has seen start: an observer on the attribute Streamlit sets on its root.
+_RUNS_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (app && window.__aliRunsOf !== app) {
+        window.__aliRunsOf = app;
+        window.__aliRuns = 0;
+        new MutationObserver(records => {
+            for (const r of records) if (app.getAttribute('data-test-script-state') === 'running') window.__aliRuns++;
+        }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    }
+    return window.__aliRuns || 0;
+}"""
+
+
+def press(page, key: str, times: int = 1, timeout: int = TIMEOUT_MS) -> None:
+    """Press a key that makes the app rerun (a choice, a button, a checkbox), and wait until that run is over.
+
+    Waiting for the app to be idle alone is not enough: the run a key starts may begin a moment later, and
+    would then redraw the widget the next keys type into.
+    """
+    for _ in range(times):
+        before = page.evaluate(_RUNS_JS)
+        page.keyboard.press(key)
+        page.wait_for_function(f"() => ({_RUNS_JS})() > {before}", polling=50, timeout=timeout)
+        wait_until_settled(page, timeout=timeout)

@@ -5,9 +5,13 @@ browser context, so no cookie leaks from one test to the next. Screenshots go to
 """
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -107,13 +111,11 @@ def login(page, app, username: str) -> None:
     support.login(page, app.base_url, username, PASSWORD)
 
 
-@pytest.fixture
-def page(request, browser, app):
-    """A page in a fresh browser context (no cookies); checks the server logged no traceback meanwhile."""
+@contextmanager
+def watched(request, app, tab):
+    """Yield the tab; keep a screenshot and the server output if the test fails; then check for errors."""
     log_start = len(app.output())
     errors: list[str] = []
-    context = support.new_context(browser)
-    tab = context.new_page()
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     failed_before = request.session.testsfailed
     try:
@@ -122,10 +124,21 @@ def page(request, browser, app):
         if request.session.testsfailed > failed_before:  # keep what the browser showed when the test failed
             tab.screenshot(path=str(artifacts_dir() / f"browser-{_short(request)}-failed.png"))
             print(f"--- page {tab.url}; app output during the test ---\n{app.output()[log_start:]}")
-        context.close()
+        tab.close()
     logged = app.output()[log_start:]
     assert "Traceback" not in logged, f"the server logged an error during the test:\n{logged}"
     assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(request, browser, app):
+    """A page in a fresh browser context (no cookies); checks the server logged no traceback meanwhile."""
+    context = support.new_context(browser)
+    try:
+        with watched(request, app, context.new_page()) as tab:
+            yield tab
+    finally:
+        context.close()
 
 
 def _short(request) -> str:
@@ -632,31 +645,170 @@ def test_directory_search_profile_and_published_downloads(page, app, tmp_path):
         assert path.name.startswith("ali-skills-directory-2025-26") and check(path.read_bytes()), fmt
 
 
-def test_the_directory_is_accessible_to_a_visitor(page, app):
-    page.goto(app.base_url + "/directory")
+# Every page, for the role that uses it, in the state people use it in: axe-core finds no serious or critical
+# WCAG 2.1 A/AA violation. One row per page; a new page adds a row (and a function putting it in its used state).
+
+USERS = {"committee": "member", "admin": "chair"}  # the visitor logs in as nobody
+
+
+def heading(page, title: str):
+    """The page's title."""
+    return page.get_by_role("heading", name=title, exact=True)
+
+
+def directory_searched(page, exports: Path) -> None:
+    """A search with results, then a member's profile open (the dialog is checked too)."""
     directory_count(page)
-    assert serious_violations(page) == []
     page.get_by_role("textbox", name="Search").fill("cataloging")
-    page.keyboard.press("Enter")  # works by keyboard alone
+    page.keyboard.press("Enter")
     directory_count(page, matching="cataloging")
     assert serious_violations(page) == []
+    support.click(page, page.locator(".st-key-result_0").get_by_role("button", name="Profile"),
+                  page.get_by_role("dialog"))
+    expect(page.get_by_role("dialog").get_by_text("Areas of expertise")).to_be_visible()
 
 
-def test_coverage_shows_the_map_and_charts_and_is_accessible(page, app):
-    login(page, app, "member")
-    support.click(page, support.sidebar_link(page, "Coverage"), page.get_by_role("heading", name="Coverage", exact=True))
+def login_refused(page, exports: Path) -> None:
+    """The login form after a wrong password: the error shows beside the fields."""
+    page.get_by_role("textbox", name="Username").fill("axe-visitor")
+    page.get_by_role("textbox", name="Password").fill("not-the-password")
+    support.click(page, page.get_by_role("button", name="Log in"), page.get_by_text("Username or password is incorrect."))
+
+
+def overview_drawn(page, exports: Path) -> None:
+    """Every headline card with its trend line, each line described in words, and the two charts."""
+    support.wait_for_charts(page, at_least=11)
+    described = page.locator('.vega-embed[role="graphics-document"][aria-label*=". By year: "]')
+    expect(described).to_have_count(9)
+    expect(described.first).to_have_attribute("aria-label", re.compile(r"^Members in the directory: \d+ in 2025-26, "
+                                                                       r"(up|down) from \d+ in 2024-25\. By year: "))
+
+
+def charts_drawn(at_least: int) -> Callable:
+    """The page once its charts have drawn."""
+    def ready(page, exports: Path) -> None:
+        """Wait for the charts."""
+        support.wait_for_charts(page, at_least=at_least)
+    return ready
+
+
+def coverage_drawn(page, exports: Path) -> None:
+    """The map and the charts, each with its "Show data" table."""
     support.wait_for_charts(page, at_least=4)
     expect(page.get_by_text("Show data").first).to_be_visible()
-    shot(page, "coverage")
-    assert serious_violations(page) == []
 
 
-def test_the_taxonomy_page_is_accessible(page, app):
-    login(page, app, "member")
-    support.click(page, support.sidebar_link(page, "Skills and institutions"),
-                  page.get_by_role("heading", name="Skills and institutions", exact=True))
-    shot(page, "skills_and_institutions")
-    assert serious_violations(page) == []
+def showing(text: str) -> Callable:
+    """The page once this text shows."""
+    def ready(page, exports: Path) -> None:
+        """Wait for the text."""
+        expect(page.get_by_text(text).first).to_be_visible(timeout=TIMEOUT_MS)
+    return ready
+
+
+def showing_element(selector: str) -> Callable:
+    """The page once this element shows."""
+    def ready(page, exports: Path) -> None:
+        """Wait for the element."""
+        expect(page.locator(selector).first).to_be_visible(timeout=TIMEOUT_MS)
+    return ready
+
+
+def import_previewed(page, exports: Path) -> None:
+    """A demo export chosen in the uploader: its columns, preview and counts show."""
+    export = exports / "skills_survey_2025-26.csv"
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(export))
+    expect(page.get_by_text(f"{export.name}: ")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Columns")).to_be_visible()
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+    expect(metric_value(page, "Unchanged")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def draft_shown(page, exports: Path) -> None:
+    """The Drafts view: the year's circles as cards, with the hand edits under them."""
+    support.click(page, page.locator(".st-key-circles_view").get_by_text("Drafts", exact=True),
+                  page.get_by_role("heading", name="Circle A"))
+    expect(page.get_by_text("Change by hand")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def person_found(page, exports: Path) -> None:
+    """A privacy request looked up: everything held about one demo member."""
+    with open(exports / "skills_survey_2025-26.csv", newline="", encoding="utf-8-sig") as handle:
+        email = next(csv.DictReader(handle))["Email address"]
+    page.get_by_role("textbox", name="Email address of the person who asked").fill(email)
+    support.click(page, page.get_by_role("button", name="Find"),
+                  page.get_by_role("checkbox", name=re.compile(f"Yes, delete everything about {re.escape(email)}")))
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A page of the accessibility tour, the role that uses it, and how to put it in its used state."""
+
+    path: str
+    title: str
+    role: str  # visitor, committee or admin
+    prepare: Callable[..., None]  # prepare(page, the demo exports folder): the page in its used state
+
+
+TOUR = [
+    Visit("/directory", "ALI Skills Directory", "visitor", directory_searched),
+    Visit("/account", "Committee login", "visitor", login_refused),
+    Visit("/overview", "Overview", "committee", overview_drawn),
+    Visit("/coverage", "Coverage", "committee", coverage_drawn),
+    Visit("/circles", "Peer Mentorship Circles", "committee", draft_shown),
+    Visit("/attendance", "Meetings and attendance", "committee", showing_element(".st-key-attendance_grid")),
+    Visit("/outcomes", "Outcomes", "committee", charts_drawn(3)),
+    Visit("/report", "Annual report", "committee", showing_element(".st-key-download_report_pdf button")),
+    Visit("/import", "Import", "committee", import_previewed),
+    Visit("/skills", "Skills and institutions", "committee", showing_element('[role="tab"]')),
+    Visit("/account", "My account", "committee", showing("Change my password")),
+    Visit("/admin", "Users", "admin", showing_element(USERS_TABLE)),
+    Visit("/audit", "Audit log", "admin", showing_element('[data-testid="stDataFrame"]')),
+    Visit("/backups", "Backups", "admin", showing_element('button:has-text("Make a backup now")')),
+    Visit("/privacy", "Privacy requests", "admin", person_found),
+]
+
+
+def test_the_tour_covers_every_page():
+    import ast
+
+    # Every _page(path, title, icon, url_path, ...) the router registers.
+    router = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    registered = {call.args[3].value for call in ast.walk(router)
+                  if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "_page"}
+    assert len(registered) >= 14 and registered == {visit.path.strip("/") for visit in TOUR}
+
+
+@pytest.fixture(scope="module")
+def logged_in(browser, app):
+    """One browser context per role, logged in once (by the form) and shared by the tour's visits."""
+    contexts: dict[str, object] = {}
+
+    def context_of(role: str):
+        """The role's context, logging in on first use."""
+        if role not in contexts:
+            contexts[role] = support.new_context(browser)
+            if role in USERS:
+                tab = contexts[role].new_page()
+                login(tab, app, USERS[role])
+                tab.close()
+        return contexts[role]
+
+    yield context_of
+    for context in contexts.values():
+        context.close()
+
+
+@pytest.mark.parametrize("visit", TOUR, ids=lambda v: f"{v.role}-{v.path.strip('/')}")
+def test_every_page_is_accessible_in_use(request, app, logged_in, visit, demo_db_file):
+    with watched(request, app, logged_in(visit.role).new_page()) as tab:
+        tab.goto(app.base_url + visit.path)
+        expect(heading(tab, visit.title)).to_be_visible(timeout=TIMEOUT_MS)
+        assert serious_violations(tab) == [], "as the page opens"  # e.g. the Import page's empty uploader
+        visit.prepare(tab, demo_db_file.parent / "exports")
+        assert_no_exception(tab)
+        shot(tab, f"a11y_{visit.role}_{visit.path.strip('/')}")
+        assert serious_violations(tab) == []
 
 
 def test_circles_propose_move_finalise_and_export(page, app, tmp_path):
@@ -754,3 +906,121 @@ def test_attendance_grid_edit_then_report_download(page, app, tmp_path):
     text = " ".join(p.extract_text() for p in PdfReader(path).pages)
     assert "José Álvarez and Zoë O'Brien" in " ".join(text.split()) or "José Álvarez and Zoë O’Brien" in text
     assert "13 of 14" in text
+
+
+# --- by keyboard alone ---------------------------------------------------------------------------------------
+
+
+def card(page, circle: str):
+    """The card of a circle: the innermost block holding both its heading and its "Why this score" expander."""
+    return page.get_by_test_id("stVerticalBlock").filter(has=page.get_by_role("heading", name=circle, exact=True))\
+        .filter(has=page.get_by_text("Why this score, and who could help")).last
+
+
+# A select box's text, once the rerun its choice started has replaced the old box (both are briefly in the page).
+_SELECTED_JS = """([key, wanted]) => {
+    const boxes = [...document.querySelectorAll(`.st-key-${key} input[role="combobox"]`)];
+    const value = boxes.length === 1 ? boxes[0].value : '';
+    return value && (!wanted || new RegExp(wanted).test(value)) ? value : false;
+}"""
+
+
+def selected(page, key: str, wanted: str | re.Pattern | None = None) -> str:
+    """Wait until the select box keyed `key` shows a choice (matching `wanted`, if given) and return it."""
+    pattern = wanted.pattern if isinstance(wanted, re.Pattern) else wanted and f"^{re.escape(wanted)}$"
+    return page.wait_for_function(_SELECTED_JS, arg=[key, pattern], polling=100, timeout=TIMEOUT_MS).json_value()
+
+
+def choose_by_typing(page, key: str, typed: str, value: str | re.Pattern) -> None:
+    """Tab to a select box, replace its text with what is typed, and take the option it narrows to with Enter."""
+    support.tab_to(page, f".st-key-{key} input")
+    page.keyboard.press("Control+a")
+    page.keyboard.type(typed)
+    expect(page.get_by_role("option", name=value).first).to_be_visible(timeout=TIMEOUT_MS)
+    support.press(page, "Enter")
+    selected(page, key, value)
+
+
+def test_forming_circles_and_marking_attendance_by_keyboard_alone(page, app):
+    # Tab, Shift+Tab, Enter, Space, arrow keys and typing only: no click anywhere, and before each key the test
+    # checks which element has the focus (document.activeElement), as a keyboard user sees the focus ring.
+    page.goto(app.base_url + "/account")
+    expect(heading(page, "Committee login")).to_be_visible(timeout=TIMEOUT_MS)
+    support.tab_to(page, ".st-key-login_username input")
+    page.keyboard.type("chair")
+    page.keyboard.press("Tab")
+    assert support.has_focus(page, ".st-key-login_password input"), support.focused(page)
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(heading(page, "Overview")).to_be_visible(timeout=TIMEOUT_MS)
+
+    support.tab_to(page, '.st-key-navigation a[href$="circles"]')
+    support.press(page, "Enter")
+    expect(heading(page, "Peer Mentorship Circles")).to_be_visible(timeout=TIMEOUT_MS)
+    # The views are a radio group: the arrow keys move between them, Space chooses.
+    support.tab_to(page, '.st-key-circles_view button[aria-checked="true"]')
+    page.keyboard.press("ArrowRight")
+    assert support.has_focus(page, ".st-key-circles_view button") and '"Propose"' in support.focused(page), \
+        support.focused(page)
+    support.press(page, "Space")
+    expect(page.locator(".st-key-propose button")).to_be_visible(timeout=TIMEOUT_MS)
+
+    # Form circles: the engine's proposal becomes a draft, shown as cards.
+    support.tab_to(page, ".st-key-propose button")
+    support.press(page, "Enter")
+    expect(page.get_by_text("Proposal saved as a draft")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Circle B", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+
+    # Move the first person of the list into Circle B.
+    support.tab_to(page, ".st-key-edit_person input")
+    page.keyboard.press("ArrowDown")  # opens the list on its first person
+    expect(page.get_by_role("option").first).to_be_visible(timeout=TIMEOUT_MS)
+    support.press(page, "Enter")
+    chosen = selected(page, "edit_person")
+    name = chosen.rsplit(" (", 1)[0]
+    assert name and not chosen.endswith("(Circle B)"), chosen
+    choose_by_typing(page, "edit_target", "Circle B", "Circle B")
+    support.tab_to(page, ".st-key-edit_apply button")
+    support.press(page, "Enter")
+    expect(page.get_by_text("Move: saved.")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(card(page, "Circle B")).to_contain_text(name)
+
+    # Pin them there: back up to the kind of change (a radio group: the arrow keys choose), then apply.
+    for _ in ("Swap", "Pin"):  # each choice reruns the page, so the focus is looked for again
+        support.tab_to(page, ".st-key-edit_action input:checked", backwards=True)
+        support.press(page, "ArrowRight")
+    expect(page.locator(".st-key-edit_action input:checked")).to_have_value("2")  # Move, Swap, Pin
+    # The list now says where each person is, so the choice starts afresh.
+    choose_by_typing(page, "edit_person", name, f"{name} (Circle B)")
+    support.tab_to(page, ".st-key-edit_apply button")
+    support.press(page, "Enter")
+    expect(page.get_by_text("Pin: saved.")).to_be_visible(timeout=TIMEOUT_MS)
+    pinned = card(page, "Circle B").get_by_test_id("stMarkdownContainer").filter(has_text=name)
+    expect(pinned.get_by_role("img", name="push_pin icon")).to_be_visible(timeout=TIMEOUT_MS)
+
+    # Finalise: tick the confirmation with Space, then the button.
+    support.tab_to(page, ".st-key-finalise_confirm input")
+    support.press(page, "Space")
+    expect(page.locator(".st-key-finalise button")).to_be_enabled(timeout=TIMEOUT_MS)
+    support.tab_to(page, ".st-key-finalise button")
+    support.press(page, "Enter")
+    expect(page.get_by_text(re.compile(r"is now final for"))).to_be_visible(timeout=TIMEOUT_MS)
+    shot(page, "keyboard_circles_final")
+
+    # Mark attendance: Circle B's grid, the first member's orientation becomes Absent.
+    support.tab_to(page, '.st-key-navigation a[href$="attendance"]', backwards=True)
+    support.press(page, "Enter")
+    expect(heading(page, "Meetings and attendance")).to_be_visible(timeout=TIMEOUT_MS)
+    choose_by_typing(page, "attendance_circle", "Circle B", re.compile(r"^Circle B\b"))
+    support.tab_to(page, ".st-key-attendance_grid canvas")
+    page.keyboard.press("ArrowDown")  # the first row's first cell: the member's name
+    page.keyboard.press("ArrowRight")  # their orientation
+    page.keyboard.press("Enter")  # opens the cell's list of marks
+    expect(page.locator("#portal").get_by_text("Absent", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    page.keyboard.type("Absent")
+    support.press(page, "Enter")
+    expect(page.locator(".st-key-attendance_save button")).to_have_text(re.compile("Save 1 change"), timeout=TIMEOUT_MS)
+    support.tab_to(page, ".st-key-attendance_save button")
+    support.press(page, "Enter")
+    expect(page.get_by_text("1 mark(s) saved")).to_be_visible(timeout=TIMEOUT_MS)
+    shot(page, "keyboard_attendance_saved")

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import csv
 from datetime import datetime
+from xml.etree import ElementTree
 
 import pytest
 
-from lib import db, directory, imports, outcomes, overview, search
+from lib import charts, db, directory, imports, outcomes, overview, search
 
 
 def read_export(path) -> list[dict[str, str]]:
@@ -104,6 +105,32 @@ def test_headline_and_stats(demo_conn):
     trend = overview.trend(demo_conn)
     assert list(trend["cycle"]) == stats["cycles"]
     assert trend["participate_again_share"].iloc[0] == 1.0
+
+
+
+def test_a_trend_in_words_says_this_year_the_change_and_every_year():
+    years = ["2023-24", "2024-25", "2025-26"]
+    assert overview.trend_words("Members in the directory", years, [196, 222, 1241]) == (
+        "Members in the directory: 1,241 in 2025-26, up from 222 in 2024-25. "
+        "By year: 2023-24 196, 2024-25 222, 2025-26 1,241.")
+    assert overview.trend_words("Attendance", years, [0.91, float("nan"), 0.88], fmt=lambda v: f"{v:.0%}") == (
+        "Attendance: 88% in 2025-26, down from 91% in 2023-24. By year: 2023-24 91%, 2025-26 88%.")
+    assert overview.trend_words("Thin skills", years[:2], [3, 3]).startswith("Thin skills: 3 in 2024-25, the same as 3")
+    assert overview.trend_words("Circles", years[:1], [None]) == "Circles: no figure yet."
+
+
+def test_a_sparkline_carries_its_words_as_the_accessible_name():
+    words = overview.trend_words("Zoë's circles", ["2024-25", "2025-26"], [2, 3])
+    spec = charts.sparkline(["2024-25", "2025-26"], [2, 3], words, charts.trend_colour(1))
+    # Compiled and rendered by vl-convert, the SVG read with an XML parser, not by the browser the page uses.
+    import vl_convert
+
+    assert vl_convert.vegalite_to_vega(spec)["description"] == words  # Vega's aria-label
+    root = ElementTree.fromstring(charts.to_svg(spec))
+    line = next(element for element in root.iter() if "mark-line" in (element.get("class") or ""))
+    assert line.get("aria-hidden") == "true"  # the words say all the line does; a screen reader skips it
+    assert charts.trend_colour(-2) == charts.TREND_COLOURS["down"] == charts.trend_colour(2, inverse=True)
+    assert charts.trend_colour(0) == charts.trend_colour(None) == charts.TREND_COLOURS["flat"]
 
 
 SUSPICIOUS = (

@@ -1,6 +1,8 @@
 """AppTest tests of every page: they render without exceptions, and their main interactions work."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import streamlit as st
 
@@ -46,7 +48,16 @@ def test_overview_shows_headline_figures_and_trends():
     assert labels["Would participate again"] == "13 of 14"
     assert int(labels["Members in the directory"]) > 200
     assert labels["Circles"] == "3"
-    assert len(at.get("vega_lite_chart")) == 2
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    # Nine trend lines, each described in words (its text alternative), and the two charts below them.
+    described = [spec["description"] for spec in specs if "description" in spec]
+    assert len(described) == 9 and len(specs) == 11
+    members = labels["Members in the directory"]
+    assert described[0].startswith(f"Members in the directory: {members} in 2025-26, up from ")
+    assert "By year: 2023-24 " in described[0] and described[0].endswith(f"2025-26 {members}.")
+    assert described[-1].startswith("Would participate again: 93% in 2025-26, up from 90% in 2024-25.")
+    # Not Streamlit's own sparkline, which draws an SVG that has no text alternative.
+    assert all(not m.proto.chart_data for m in at.metric)
 
 
 def test_overview_follows_the_cycle_selector():

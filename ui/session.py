@@ -243,11 +243,14 @@ def selected_cycle() -> str | None:
 
 
 # Streamlit leaves about 6rem above every page's title (the app's header needs far less), and draws captions
-# in a faded grey below WCAG AA contrast (4.5:1) on this theme's background: darker here (7:1).
+# in a faded grey below WCAG AA contrast (4.5:1) on this theme's background: darker here (7:1). The chosen option
+# of a segmented control is drawn in the theme's teal on a teal tint, 4.2:1 under the mouse: a darker teal (6:1).
 _STYLE = """<style>
 [data-testid='stMainBlockContainer'] { padding-top: 2.5rem; }
 [data-testid='stCaptionContainer'], [data-testid='stCaptionContainer'] p { color: #46545F !important; opacity: 1 !important; }
 [data-testid='stCaptionContainer'] a { color: #1D5558 !important; }
+button[data-variant='segmented_control'][aria-checked='true'],
+button[data-variant='segmented_control'][aria-checked='true'] p { color: #1D5558 !important; }
 </style>"""
 
 

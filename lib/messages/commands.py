@@ -8,7 +8,7 @@ import sys
 import duckdb
 
 from .. import cycles, mail
-from . import compose, files, sending
+from . import compose, files, sending, templates
 
 
 def run(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
@@ -27,6 +27,11 @@ def run(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
         return 0
     if command == "send":
         return _send(conn, args)
+    if command == "survey-url":
+        current = templates.year_settings(conn, args.cycle)
+        templates.save_survey_url(conn, args.cycle, args.url, current.version, "cli")
+        print(f"The {args.cycle} end-of-year survey is at {args.url.strip()}")
+        return 0
     planned = sending.plan(conn, args.cycle, args.kind, args.to)
     if command == "eml":
         return _eml(args, [p.message for p in planned])

@@ -166,8 +166,8 @@ def survey(conn: duckdb.DuckDBPyConnection, cycle: str) -> list[Message]:
     draft = final_circles(conn, cycle)
     url = templates.year_settings(conn, cycle).survey_url
     if not url:
-        raise ValueError(f"Set the address of the {cycle} end-of-year survey first (Messages page, or the "
-                         "survey's template): the invitation needs it.")
+        raise ValueError(f"Set the address of the {cycle} end-of-year survey first (on the Messages page, or "
+                         f"python -m lib messages survey-url --cycle {cycle} URL): the invitation needs it.")
     build = _Builder(conn, cycle)
     return [build.make("survey", int(m["person_id"]), MEMBER, m["name"], m.get("email"),
                        {"circle": _one_line(c.name), "survey_url": url})

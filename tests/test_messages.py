@@ -62,8 +62,8 @@ def test_what_each_decision_says_and_shows_no_one_else(demo_conn, monkeypatch):
                     ) if any(r["eligible"] and draft.circle_of(int(r["person_id"])) is None
                              for r in everyone.values()) else None
     late = next(r for r in everyone.values() if r["late"] and not r["eligible"])
-    placed_one = draft.circles[0].members[0]
-    applications.override(demo_conn, CYCLE, int(placed_one["person_id"]), True, "SECRET-OVERRIDE-REASON", "chair")
+    decided = next(r for r in everyone.values() if not r["eligible"] and not r["late"])
+    applications.override(demo_conn, CYCLE, int(decided["person_id"]), False, "SECRET-OVERRIDE-REASON", "chair")
     all_emails = {m["email"] for c in draft.circles for m in c.members} | set(everyone)
     with smtp_server(monkeypatch) as server:
         messages.send(demo_conn, CYCLE, "decisions", "chair")
@@ -88,6 +88,7 @@ def test_what_each_decision_says_and_shows_no_one_else(demo_conn, monkeypatch):
             assert "respect confidentiality" in text
             (calendar,) = list(mail.iter_attachments())
             assert calendar.get_content_type() == "text/calendar"
+    assert "the committee reviewed your application" in body_of(mails[decided["email"]])
     late_text = body_of(mails[late["email"]])
     assert "after the Oct 1 deadline" in late_text and "Skills Directory" in late_text
     if rejected is not None:
@@ -332,3 +333,14 @@ def test_deleting_a_person_deletes_their_messages(demo_conn, monkeypatch):
     privacy.delete_person(demo_conn, target, "chair")
     assert demo_conn.execute("SELECT count(*) FROM messages WHERE recipient = ?", [target]).fetchone()[0] == 0
     assert privacy.unhandled_tables(demo_conn) == []
+
+
+def test_a_message_being_sent_or_sent_is_never_claimed_again_by_a_second_send(demo_conn):
+    message = messages.plan(demo_conn, CYCLE, "decisions")[0].message
+    first = sending._claim(demo_conn, message, "chair")
+    assert first is not None
+    assert sending._claim(demo_conn, message, "member") is None  # a second send meanwhile leaves it alone
+    sending._record(demo_conn, first, "chair", "<id@example.org>", None)
+    assert sending._claim(demo_conn, message, "member") is None
+    assert sending._claim(demo_conn, message, "member", resend=True) == first
+    assert demo_conn.execute("SELECT status, attempts FROM messages WHERE id = ?", [first]).fetchone() == ("sending", 2)

@@ -107,14 +107,15 @@ if not planned:
 else:
     def _label(index: int) -> str:
         """A recipient as the picker lists them."""
-        item = planned[index]
-        state = messages.STATUS_WORDS.get(item.status, "not sent yet")
-        return f"{item.message.to_name} <{item.message.to_email}> · {item.message.template} · {state}"
+        item = planned[index].message
+        return f"{item.to_name} <{item.to_email}> · {messages.TEMPLATES[item.template].label}"
 
     chosen = planned[st.selectbox("Recipient", range(len(planned)), format_func=_label, key="messages_recipient")]
     head = [f"To: {chosen.message.to_name} <{chosen.message.to_email}>", f"Subject: {chosen.message.subject}"]
     head += [f"Attached: {name}" for name, _ in chosen.message.attachments]
     st.code("\n".join(head) + "\n\n" + chosen.message.body, language=None, wrap_lines=True)
+    st.caption(f"This message: {messages.STATUS_WORDS.get(chosen.status, 'not sent yet')}; template version "
+               f"{chosen.message.template_version or 'default'}.")
     if chosen.message.problem:
         st.warning(f"Cannot be sent: {escape(chosen.message.problem)}.", icon=":material/block:")
     if chosen.reason:
@@ -174,7 +175,11 @@ if log.empty:
     st.caption(f"No message of {cycle} has been sent yet.")
 else:
     st.dataframe(log.drop(columns=["id"]), hide_index=True, key="messages_log",
-                 column_config={"updated_at": st.column_config.DatetimeColumn("When", format="MMM D, HH:mm"),
+                 column_config={"kind": "Kind", "template": "Template", "template_version": "Version",
+                                "about": "About", "audience": "To", "recipient": "Address", "subject": "Subject",
+                                "status": "Result", "reason": "Why it failed", "attempts": "Attempts",
+                                "updated_by": "By",
+                                "updated_at": st.column_config.DatetimeColumn("When", format="MMM D, HH:mm"),
                                 "sent_at": st.column_config.DatetimeColumn("Sent", format="MMM D, HH:mm")})
     if smtp:
         pick = st.selectbox("Resend one message on purpose", log["id"].tolist(), index=None, key="messages_resend_id",

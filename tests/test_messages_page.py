@@ -47,11 +47,12 @@ def test_the_page_renders_each_kind_and_says_there_is_no_mail_server():
 def test_the_preview_shows_the_recipients_own_message_literally():
     at = page()
     options = at.selectbox(key="messages_recipient").options
-    placed = next(i for i, label in enumerate(options) if " · placed · " in label)
+    placed = next(i for i, label in enumerate(options) if label.endswith(" · Placed in a circle"))
     at.selectbox(key="messages_recipient").set_value(placed).run()
     (shown,) = at.code
     name = options[placed].split(" <")[0]
     assert f"To: {name}" in shown.value and "Attached: ali-circle-" in shown.value and "Orientation:" in shown.value
+    assert "This message: not sent yet; template version default." in texts(at)
 
 
 @pytest.mark.usefixtures("app_on_demo")
@@ -95,6 +96,7 @@ def test_sending_asks_first_then_sends_each_once_through_the_loopback_server(mon
         assert next(b for b in at.button if b.key == "messages_send").label == "Nothing to send"
         metrics = {m.label: m.value for m in at.metric}
         assert metrics["Sent"] == f"{total:,}" and metrics["To send"] == "0"
+        assert "This message: sent;" in texts(at)
         assert at.dataframe[-1].value.shape[0] == total  # the log
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parseaddr
@@ -37,7 +37,7 @@ class SmtpConfig:
     port: int
     security: str
     user: str
-    password: str
+    password: str = field(repr=False)
     sender: Address | None
     reply_to: Address | None
 

@@ -9,10 +9,11 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from lib import applications, cli, messages, privacy
+from lib import applications, cli, mail, messages, privacy
 from lib.circles import rosters
 from lib.db import ConflictError
 from lib.messages import sending
+from lib.settings import get_settings
 from tests.smtp_support import free_port, smtp_server
 
 CYCLE = "2025-26"
@@ -132,6 +133,8 @@ def test_a_wrong_password_is_said_and_the_right_one_sends(demo_conn, monkeypatch
         assert outcome.sent == 0 and "refused the user name or password" in outcome.stopped
         assert server.received == []
         monkeypatch.setenv("ALI_SMTP_PASSWORD", "loopback-secret")
+        smtp = mail.config()
+        assert "loopback-secret" not in repr(smtp) + smtp.describe() + repr(get_settings())
         assert messages.send(demo_conn, CYCLE, "decisions", "chair").sent == len(applicants(demo_conn))
 
 
@@ -344,3 +347,26 @@ def test_a_message_being_sent_or_sent_is_never_claimed_again_by_a_second_send(de
     assert sending._claim(demo_conn, message, "member") is None
     assert sending._claim(demo_conn, message, "member", resend=True) == first
     assert demo_conn.execute("SELECT status, attempts FROM messages WHERE id = ?", [first]).fetchone() == ("sending", 2)
+
+
+def test_mail_settings_come_from_the_environment_or_the_secrets_file(tmp_path, monkeypatch):
+    assert mail.config() is None  # no server: drafts only
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[smtp]\nhost = "smtp.example.org"\nsecurity = "ssl"\nuser = "mc"\npassword = "pw"\n'
+                       'from = "ALI Mentorship Committee <mc@example.org>"\nreply_to = "chair@example.org"\n',
+                       encoding="utf-8")
+    monkeypatch.setenv("ALI_SECRETS_FILE", str(secrets))
+    smtp = mail.config()
+    assert (smtp.host, smtp.port, smtp.security, smtp.user, smtp.password) == ("smtp.example.org", 465, "ssl", "mc",
+                                                                                 "pw")
+    assert smtp.sender.display_name == "ALI Mentorship Committee" and smtp.reply_to.addr_spec == "chair@example.org"
+    monkeypatch.setenv("ALI_SMTP_HOST", "mail.other.org")
+    monkeypatch.setenv("ALI_SMTP_SECURITY", "starttls")
+    assert (mail.config().host, mail.config().port) == ("mail.other.org", 587)  # the environment wins
+    monkeypatch.setenv("ALI_SMTP_SECURITY", "tls")
+    with pytest.raises(ValueError, match="ALI_SMTP_SECURITY must be one of starttls, ssl, none"):
+        mail.config()
+    monkeypatch.setenv("ALI_SMTP_SECURITY", "none")
+    monkeypatch.setenv("ALI_MAIL_FROM", "not an address")
+    with pytest.raises(ValueError, match="ALI_MAIL_FROM"):
+        mail.config()

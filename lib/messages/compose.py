@@ -12,7 +12,7 @@ so a name typed with markup or a formula reads as typed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import duckdb
@@ -123,10 +123,11 @@ def decisions(conn: duckdb.DuckDBPyConnection, cycle: str) -> list[Message]:
     draft = final_circles(conn, cycle)
     build, users = _Builder(conn, cycle), _facilitators(conn)
     per_circle: dict[int, tuple[dict, list]] = {}
+    circle_of = {int(m["person_id"]): c for c in draft.circles for m in c.members}
     out = []
     for record in applications._records(conn, cycle):
         person_id = int(record["person_id"])
-        circle = draft.circle_of(person_id)
+        circle = circle_of.get(person_id)
         name, email = record["name"] or record["email"], record["email"]
         if circle is not None:
             if circle.id not in per_circle:
@@ -157,7 +158,9 @@ def _circle_values(conn: duckdb.DuckDBPyConnection, draft: Draft, circle: Circle
         "dates": "\n".join(f"- {m.title}: {_when(m)}" for m in year) or "- to be announced",
         "expectations": "\n".join(f"- {e}" for e in rosters.EXPECTATIONS)}
     slug = "".join(ch if ch.isalnum() else "-" for ch in circle.name.lower()).strip("-") or str(circle.id)
-    files = [(f"ali-circle-{slug}-{draft.cycle}.ics", rosters.roster_file(conn, draft.cycle, "ics", circle.id))]
+    # The draft is already read: to_ics with it, narrowed to this circle (roster_file would read the whole year
+    # again for each circle, and to_ics would walk every circle of the year to find this one).
+    files = [(f"ali-circle-{slug}-{draft.cycle}.ics", rosters.to_ics(conn, replace(draft, circles=[circle])))]
     return values, files
 
 

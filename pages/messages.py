@@ -185,12 +185,15 @@ else:
         pick = st.selectbox("Resend one message on purpose", log["id"].tolist(), index=None, key="messages_resend_id",
                             format_func=lambda i: " · ".join(str(v) for v in log.loc[log["id"] == i, [
                                 "recipient", "kind", "status"]].iloc[0]))
-        if pick is not None and st.button("Resend this message", key="messages_resend", icon=":material/replay:"):
+        sure = pick is not None and st.checkbox("Yes, send this one message again, although it may have gone out",
+                                                key="messages_resend_sure")
+        if st.button("Resend this message", key="messages_resend", icon=":material/replay:", disabled=not sure):
             try:
                 again = messages.resend(conn, int(pick), me.username)
             except ValueError as exc:
                 st.error(escape(exc), icon=":material/block:")
             else:
                 st.session_state[OUTCOME] = again
+                st.session_state.pop("messages_resend_sure", None)
                 cache.clear()
                 st.rerun()

@@ -98,6 +98,15 @@ def test_sending_asks_first_then_sends_each_once_through_the_loopback_server(mon
         assert metrics["Sent"] == f"{total:,}" and metrics["To send"] == "0"
         assert "This message: sent;" in texts(at)
         assert at.dataframe[-1].value.shape[0] == total  # the log
+        # Resending one message is a deliberate act: chosen, confirmed, then sent once more.
+        log_id = query("SELECT min(id) FROM messages")[0][0]
+        at.selectbox(key="messages_resend_id").set_value(log_id).run()
+        resend = next(b for b in at.button if b.key == "messages_resend")
+        assert resend.disabled
+        at.checkbox(key="messages_resend_sure").check().run()
+        next(b for b in at.button if b.key == "messages_resend").click().run()
+        assert not at.exception and len(server.received) == total + 1 and "Sent 1, skipped 0" in texts(at)
+        assert query("SELECT attempts FROM messages WHERE id = ?", [log_id]) == [(2,)]
 
 
 def test_an_empty_database_says_there_is_nothing_yet(tmp_path, monkeypatch):

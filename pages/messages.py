@@ -161,7 +161,8 @@ st.caption("Or send them yourself: every message as an unsent draft (.eml: Outlo
            "it ready to send), or one row per recipient for a mail merge.")
 left, right = st.columns(2)
 ready = [p.message for p in planned]
-left.download_button("Drafts (.eml, in a ZIP)", data=lambda: messages.eml_zip(ready),
+left.download_button("Drafts (.eml, in a ZIP)", data=lambda: messages.eml_zip(
+                         [p.message for p in messages.plan(cache.cursor(), cycle, kind, audience)]),
                      file_name=messages.file_name(cycle, kind, "zip"), mime="application/zip",
                      key="messages_eml", icon=":material/download:", width="stretch", disabled=not ready)
 right.download_button("Mail-merge table (CSV)", data=lambda: messages.merge_csv(ready),

@@ -370,3 +370,14 @@ def test_mail_settings_come_from_the_environment_or_the_secrets_file(tmp_path, m
     monkeypatch.setenv("ALI_MAIL_FROM", "not an address")
     with pytest.raises(ValueError, match="ALI_MAIL_FROM"):
         mail.config()
+
+
+def test_the_preview_is_the_message_sent_with_its_calendar_named_only(demo_conn):
+    preview = [p.message for p in messages.plan(demo_conn, CYCLE, "decisions", attach=False)]
+    full = [p.message for p in messages.plan(demo_conn, CYCLE, "decisions")]
+    assert [(m.to_email, m.subject, m.body) for m in preview] == [(m.to_email, m.subject, m.body) for m in full]
+    assert [[n for n, _ in m.attachments] for m in preview] == [[n for n, _ in m.attachments] for m in full]
+    placed = next(m for m in preview if m.attachments)
+    assert placed.attachments[0][1] is None
+    with pytest.raises(ValueError, match="was not written"):
+        messages.to_email(placed)

@@ -356,10 +356,10 @@ def audit_export(filters, version: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Writing each recipient's message", max_entries=16)
 def message_plan(cycle: str, kind: str, audience: str, version: int) -> list:
-    """Cached messages of a kind and year with their state in the log (ValueError when they cannot be made)."""
+    """Cached messages of a kind and year with their state in the log, attachments named, not written."""
     from lib import messages
 
-    return messages.plan(cursor(), cycle, kind, audience)
+    return messages.plan(cursor(), cycle, kind, audience, attach=False)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

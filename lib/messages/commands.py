@@ -32,7 +32,7 @@ def run(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
         templates.save_survey_url(conn, args.cycle, args.url, current.version, "cli")
         print(f"The {args.cycle} end-of-year survey is at {args.url.strip()}")
         return 0
-    planned = sending.plan(conn, args.cycle, args.kind, args.to)
+    planned = sending.plan(conn, args.cycle, args.kind, args.to, attach=command == "eml")
     if command == "eml":
         return _eml(args, [p.message for p in planned])
     tally = sending.counts(planned)

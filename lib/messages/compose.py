@@ -40,7 +40,8 @@ class Message:
     to_email: str
     subject: str
     body: str
-    attachments: list[tuple[str, bytes]] = field(default_factory=list)   # (file name, .ics bytes)
+    # (file name, .ics bytes); the bytes are None in a preview made without them (attach=False)
+    attachments: list[tuple[str, bytes | None]] = field(default_factory=list)
     problem: str | None = None
 
     @property
@@ -118,8 +119,8 @@ def final_circles(conn: duckdb.DuckDBPyConnection, cycle: str) -> Draft:
                          "once the year's circles are finalised on the Circles page.") from exc
 
 
-def decisions(conn: duckdb.DuckDBPyConnection, cycle: str) -> list[Message]:
-    """The decision of every applicant of the year: placed, waitlisted or not eligible."""
+def decisions(conn: duckdb.DuckDBPyConnection, cycle: str, attach: bool = True) -> list[Message]:
+    """The decision of every applicant of the year: placed, waitlisted or not eligible (attach: the .ics too)."""
     draft = final_circles(conn, cycle)
     build, users = _Builder(conn, cycle), _facilitators(conn)
     per_circle: dict[int, tuple[dict, list]] = {}
@@ -131,7 +132,7 @@ def decisions(conn: duckdb.DuckDBPyConnection, cycle: str) -> list[Message]:
         name, email = record["name"] or record["email"], record["email"]
         if circle is not None:
             if circle.id not in per_circle:
-                per_circle[circle.id] = _circle_values(conn, draft, circle, users)
+                per_circle[circle.id] = _circle_values(conn, draft, circle, users, attach)
             values, files = per_circle[circle.id]
             out.append(build.make("placed", person_id, MEMBER, name, email, values, files))
         elif record["eligible"]:
@@ -145,8 +146,9 @@ def decisions(conn: duckdb.DuckDBPyConnection, cycle: str) -> list[Message]:
     return out
 
 
-def _circle_values(conn: duckdb.DuckDBPyConnection, draft: Draft, circle: Circle, users: dict) -> tuple[dict, list]:
-    """A circle's fields for the placed template, and its calendar as an attachment."""
+def _circle_values(conn: duckdb.DuckDBPyConnection, draft: Draft, circle: Circle, users: dict,
+                   attach: bool = True) -> tuple[dict, list]:
+    """A circle's fields for the placed template, and its calendar as an attachment (named only, unless attach)."""
     year = rosters.meetings(conn, circle.id, draft.cycle, circle.slot)
     orientation = next((m for m in year if m.kind == "orientation"), None)
     first_monthly = next((m for m in year if m.kind != "orientation"), None)
@@ -160,7 +162,9 @@ def _circle_values(conn: duckdb.DuckDBPyConnection, draft: Draft, circle: Circle
     slug = "".join(ch if ch.isalnum() else "-" for ch in circle.name.lower()).strip("-") or str(circle.id)
     # The draft is already read: to_ics with it, narrowed to this circle (roster_file would read the whole year
     # again for each circle, and to_ics would walk every circle of the year to find this one).
-    files = [(f"ali-circle-{slug}-{draft.cycle}.ics", rosters.to_ics(conn, replace(draft, circles=[circle])))]
+    # Writing the calendar is most of a preview's time: a preview names it, a send or a draft writes it.
+    data = rosters.to_ics(conn, replace(draft, circles=[circle])) if attach else None
+    files = [(f"ali-circle-{slug}-{draft.cycle}.ics", data)]
     return values, files
 
 
@@ -225,11 +229,11 @@ def _meeting_title(kind: str, seq: int) -> str:
 
 
 def messages(conn: duckdb.DuckDBPyConnection, cycle: str, kind: str, audience: str = MEMBER,
-             today: date | None = None) -> list[Message]:
-    """Every message of a kind and program year, as each recipient would read it."""
+             today: date | None = None, attach: bool = True) -> list[Message]:
+    """Every message of a kind and program year, as each recipient would read it (attach: with the .ics bytes)."""
     templates.of_kind(kind)
     if kind == "decisions":
-        return decisions(conn, cycle)
+        return decisions(conn, cycle, attach)
     if kind == "survey":
         return survey(conn, cycle)
     return check_in(conn, cycle, audience, today)

@@ -47,6 +47,8 @@ def to_email(message: Message, draft: bool = False, message_id: str | None = Non
         mail["X-Unsent"] = "1"
     mail.set_content(message.body + "\n")
     for file_name, data in message.attachments:
+        if data is None:
+            raise ValueError(f"{file_name} was not written: make the messages with attach=True to send them")
         mail.add_attachment(data, maintype="text", subtype="calendar", filename=file_name,
                             params={"method": "PUBLISH"})
     return mail

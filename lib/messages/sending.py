@@ -69,11 +69,14 @@ def _log_rows(conn: duckdb.DuckDBPyConnection, cycle: str, kind: str) -> dict[tu
 
 
 def plan(conn: duckdb.DuckDBPyConnection, cycle: str, kind: str, audience: str = MEMBER,
-         today: date | None = None) -> list[Planned]:
-    """Every message of a kind and year with its state in the log (ValueError when it cannot be sent yet)."""
+         today: date | None = None, attach: bool = True) -> list[Planned]:
+    """Every message of a kind and year with its state in the log (ValueError when it cannot be sent yet).
+
+    attach=False names the attachments without writing them: a preview, several times faster.
+    """
     logged = _log_rows(conn, cycle, kind)
     out = []
-    for message in messages(conn, cycle, kind, audience, today):
+    for message in messages(conn, cycle, kind, audience, today, attach):
         row = logged.get(message.key)
         out.append(Planned(message, row[1] if row else None, row[2] if row else None, row[0] if row else None))
     return out

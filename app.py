@@ -28,6 +28,7 @@ attendance = _page("pages/attendance.py", "Meetings and attendance", ":material/
                    viewer.is_committee)
 outcomes = _page("pages/outcomes.py", "Outcomes", ":material/insights:", "outcomes", viewer.is_committee)
 report = _page("pages/report.py", "Annual report", ":material/summarize:", "report", viewer.is_committee)
+mail = _page("pages/messages.py", "Messages", ":material/mail:", "messages", viewer.is_committee)
 importer = _page("pages/imports.py", "Import", ":material/upload_file:", "import", viewer.is_committee)
 taxonomy = _page("pages/skills.py", "Skills and institutions", ":material/category:", "skills", viewer.is_committee)
 users = _page("pages/admin.py", "Users", ":material/manage_accounts:", "admin", viewer.is_admin)
@@ -45,21 +46,21 @@ def home() -> None:
 
 start = st.Page(home, title="Home", url_path="home", default=True, visibility="hidden")
 if viewer.is_committee:
-    sections = {"Programs": [overview, directory, coverage, circles, attendance, outcomes, report],
+    sections = {"Programs": [overview, directory, coverage, circles, attendance, outcomes, report, mail],
                 "Data": [importer, taxonomy]}
     if viewer.is_admin:
         sections["Administration"] = [users, audit_log, backups, privacy]
     sections["You"] = [account]
     sections[""] = [start] + ([] if viewer.is_admin else [users, audit_log, backups, privacy])
 else:
-    sections = {"": [directory, account, start, overview, coverage, circles, attendance, outcomes, report, importer,
-                     taxonomy, users, audit_log, backups, privacy]}
+    sections = {"": [directory, account, start, overview, coverage, circles, attendance, outcomes, report, mail,
+                     importer, taxonomy, users, audit_log, backups, privacy]}
 
 # The navigation is drawn by ui.session.sidebar from the same sections, so Streamlit's own menu stays hidden,
 # and with it the list of page files it would show for a pages/ folder on a freshly started server.
 navigation = st.navigation(sections, position="hidden")
-by_url = {page.url_path: page for page in (overview, directory, coverage, circles, attendance, outcomes, report, importer,
-                                           taxonomy, users, audit_log, backups, privacy, account)}
+by_url = {page.url_path: page for page in (overview, directory, coverage, circles, attendance, outcomes, report, mail,
+                                           importer, taxonomy, users, audit_log, backups, privacy, account)}
 session.land_after_login(by_url)
 st.logo("data/brand/logo.svg", size="large")
 session.sidebar(viewer, sections)

@@ -110,7 +110,34 @@ def _parser() -> argparse.ArgumentParser:
     _report_parsers(sub)
     _privacy_parsers(sub)
     _backup_parsers(sub)
+    _messages_parser(sub)
     return parser
+
+
+def _messages_parser(sub) -> None:
+    """Register `messages preview|send|eml|log` (kinds spelled out: the messages package loads only when run)."""
+    kinds = ("decisions", "survey", "check-in")
+    top = sub.add_parser("messages", help="the year's messages: decisions, survey invitations, check-ins")
+    msub = top.add_subparsers(dest="messages_command", required=True)
+    preview = msub.add_parser("preview", help="each recipient's message as it would go out, and what is sent")
+    send = msub.add_parser("send", help="send what has not been sent (failed ones again); print sent, skipped, "
+                                        "failed")
+    eml = msub.add_parser("eml", help="write every message as an unsent .eml draft, and a mail-merge CSV")
+    for command in (preview, send, eml):
+        command.add_argument("--cycle", required=True, help="program year, e.g. 2025-26")
+        command.add_argument("--kind", required=True, choices=kinds)
+        command.add_argument("--to", choices=("member", "facilitator"), default="member",
+                             help="check-in: write to the members at risk or their facilitators (default member)")
+    for command in (preview, send):
+        command.add_argument("--json", action="store_true", help="print one JSON object")
+    send.add_argument("--yes", action="store_true", help="do not ask before sending")
+    eml.add_argument("--out", required=True, type=Path, help="folder for the files")
+    survey_url = msub.add_parser("survey-url", help="set the address of a program year's end-of-year survey")
+    survey_url.add_argument("--cycle", required=True)
+    survey_url.add_argument("url", help="the survey's address, https://...")
+    logged = msub.add_parser("log", help="every message of a year: to whom, when, by whom, with what result")
+    logged.add_argument("--cycle", required=True)
+    logged.add_argument("--json", action="store_true", help="print one JSON list")
 
 
 def _backup_parsers(sub) -> None:
@@ -295,6 +322,9 @@ def _run(conn, args) -> int:
     if args.command in ("backup", "restore"):
         from . import backup_commands
         return backup_commands.run(conn, args)
+    if args.command == "messages":
+        from .messages import commands as messages_commands
+        return messages_commands.run(conn, args)
     raise AssertionError(args.command)
 
 

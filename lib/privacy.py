@@ -41,6 +41,7 @@ HANDLED = {
     "outcome_responses": "named answers deleted; anonymous answers carry no person",
     "forbidden_pairs": "deleted",
     "together_pairs": "deleted",
+    "messages": "deleted: the log of messages about them (what was sent, to which address)",
     "users": "kept: a committee account is managed on the Users page",
 }
 LABELS = {
@@ -54,6 +55,7 @@ LABELS = {
     "outcome_responses": "End-of-year survey answers (named)",
     "forbidden_pairs": "\"Never together\" pairs",
     "together_pairs": "\"Keep together\" pairs",
+    "messages": "Messages sent to or about them (the log)",
     "login_failures": "Failed logins typed with this email",
     "waitlist_notes": "Waitlist notes in circle drafts",
     "audit_log": "Audit entries that mention them (detail redacted)",
@@ -73,6 +75,7 @@ _DELETES = (
                          " OR list_contains(?::INTEGER[], person_b)")),
     ("together_pairs", ("DELETE FROM together_pairs WHERE list_contains(?::INTEGER[], person_a)"
                         " OR list_contains(?::INTEGER[], person_b)")),
+    ("messages", "DELETE FROM messages WHERE list_contains(?::INTEGER[], person_id)"),
 )
 
 

@@ -29,6 +29,43 @@ def _env_float(name: str, default: float) -> float:
         raise ValueError(f"Setting {name}={value!r} is not a number") from exc
 
 
+SMTP_SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def _smtp_table() -> dict:
+    """The [smtp] table of the secrets file, or {} when there is none (a malformed file fails loudly)."""
+    import tomllib
+
+    path = _env_path("ALI_SECRETS_FILE", ROOT / ".streamlit" / "secrets.toml")
+    if not path.is_file():
+        return {}
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("smtp", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not valid TOML: {exc}") from exc
+    return table if isinstance(table, dict) else {}
+
+
+def _smtp(name: str, key: str, default: str = "") -> str:
+    """One mail setting: the environment variable, else the secrets file's [smtp] key, else the default."""
+    value = os.environ.get(name)
+    if value not in (None, ""):
+        return value.strip()
+    found = _smtp_table().get(key)
+    return str(found).strip() if found not in (None, "") else default
+
+
+def _smtp_port() -> int:
+    """ALI_SMTP_PORT, else the usual port of the chosen security (587, 465 or 25)."""
+    value = _smtp("ALI_SMTP_PORT", "port")
+    if not value:
+        return SMTP_SECURITY.get(_smtp("ALI_SMTP_SECURITY", "security", "starttls").lower(), 587)
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ValueError(f"Setting ALI_SMTP_PORT={value!r} is not a port number") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that varies between installations; read once per process."""
@@ -72,6 +109,18 @@ class Settings:
     # nightly backups it keeps in backup_dir.
     backup_at: str = field(default_factory=lambda: os.environ.get("ALI_BACKUP_AT", "02:00"))
     backup_keep: int = field(default_factory=lambda: int(_env_float("ALI_BACKUP_KEEP", 30)))
+    # Sending the year's messages: an ALI_SMTP_* / ALI_MAIL_* variable wins over the [smtp] table of
+    # .streamlit/secrets.toml (keys host, port, security, user, password, from, reply_to). No host: no sending,
+    # the messages are downloaded as drafts instead.
+    secrets_file: Path = field(default_factory=lambda: _env_path("ALI_SECRETS_FILE",
+                                                                 ROOT / ".streamlit" / "secrets.toml"))
+    smtp_host: str = field(default_factory=lambda: _smtp("ALI_SMTP_HOST", "host"))
+    smtp_security: str = field(default_factory=lambda: _smtp("ALI_SMTP_SECURITY", "security", "starttls").lower())
+    smtp_port: int = field(default_factory=lambda: _smtp_port())
+    smtp_user: str = field(default_factory=lambda: _smtp("ALI_SMTP_USER", "user"))
+    smtp_password: str = field(default_factory=lambda: _smtp("ALI_SMTP_PASSWORD", "password"), repr=False)
+    mail_from: str = field(default_factory=lambda: _smtp("ALI_MAIL_FROM", "from"))
+    mail_reply_to: str = field(default_factory=lambda: _smtp("ALI_MAIL_REPLY_TO", "reply_to"))
 
     @property
     def backup_time(self) -> time | None:

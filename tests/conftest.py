@@ -35,6 +35,12 @@ def _isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("ALI_BCRYPT_ROUNDS", "4")
     # No nightly backup thread in tests: one firing at 02:00 mid-run would add files to folders tests count.
     monkeypatch.setenv("ALI_BACKUP_AT", "")
+    # No mail server unless a test starts one: neither the caller's environment nor a secrets file.
+    monkeypatch.setenv("ALI_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    for name in ("HOST", "PORT", "SECURITY", "USER", "PASSWORD"):
+        monkeypatch.delenv(f"ALI_SMTP_{name}", raising=False)
+    monkeypatch.delenv("ALI_MAIL_FROM", raising=False)
+    monkeypatch.delenv("ALI_MAIL_REPLY_TO", raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -22,10 +22,10 @@ PAGES = {"pages/overview.py": "Overview", "pages/directory.py": "ALI Skills Dire
          "pages/admin.py": "Users", "pages/account.py": "My account", "pages/circles.py": "Peer Mentorship Circles",
          "pages/attendance.py": "Meetings and attendance", "pages/outcomes.py": "Outcomes",
          "pages/report.py": "Annual report", "pages/audit.py": "Audit log", "pages/privacy.py": "Privacy requests",
-         "pages/backups.py": "Backups"}
+         "pages/backups.py": "Backups", "pages/messages.py": "Messages"}
 COMMITTEE_ONLY = {"pages/overview.py", "pages/imports.py", "pages/admin.py", "pages/circles.py", "pages/attendance.py",
                   "pages/outcomes.py", "pages/report.py", "pages/audit.py", "pages/privacy.py",
-                  "pages/backups.py"}
+                  "pages/backups.py", "pages/messages.py"}
 # Admin pages: a committee member is told only an admin may, and sees nothing of the page.
 ADMIN_ONLY = {"pages/admin.py": "Only an admin can manage users", "pages/audit.py": "Only an admin can read the audit log",
               "pages/privacy.py": "Only an admin can act on privacy requests",

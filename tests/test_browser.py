@@ -238,7 +238,7 @@ def test_admin_login_and_every_page(page, app):
     expect(metric_value(page, "Would participate again")).to_have_text("13 of 14")
     expect(page.get_by_text("Logged in as Casey Chair")).to_be_visible()
     assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Circles", "Meetings and attendance",
-                                "Outcomes", "Annual report", "Import", "Skills and institutions", "Users",
+                                "Outcomes", "Annual report", "Messages", "Import", "Skills and institutions", "Users",
                                 "Audit log", "Backups", "Privacy requests", "My account"]
 
     visits = [
@@ -248,6 +248,7 @@ def test_admin_login_and_every_page(page, app):
         ("Meetings and attendance", "Meetings and attendance", r"/attendance$"),
         ("Outcomes", "Outcomes", r"/outcomes$"),
         ("Annual report", "Annual report", r"/report$"),
+        ("Messages", "Messages", r"/messages$"),
         ("Import", "Import", r"/import$"),
         ("Skills and institutions", "Skills and institutions", r"/skills$"),
         ("Users", "Users", r"/admin$"),
@@ -285,6 +286,8 @@ def test_admin_login_and_every_page(page, app):
             support.wait_for_charts(page, at_least=3)
         elif link == "Annual report":
             expect(page.locator(".st-key-download_report_pdf button")).to_be_visible(timeout=TIMEOUT_MS)
+        elif link == "Messages":
+            expect(page.locator(".st-key-messages_eml button")).to_be_visible(timeout=TIMEOUT_MS)
         elif link == "Skills and institutions":
             expect(page.get_by_role("tab").first).to_be_visible(timeout=TIMEOUT_MS)
         else:
@@ -319,7 +322,8 @@ def test_committee_member_has_no_admin_page(page, app):
     login(page, app, "member")
     expect(page.get_by_text("Logged in as Morgan Member")).to_be_visible()
     assert nav_titles(page) == ["Overview", "Skills Directory", "Coverage", "Circles", "Meetings and attendance",
-                                "Outcomes", "Annual report", "Import", "Skills and institutions", "My account"]
+                                "Outcomes", "Annual report", "Messages", "Import", "Skills and institutions",
+                                "My account"]
     expect(support.sidebar_link(page, "Users")).to_have_count(0)
     page.goto(app.base_url + "/admin")  # still logged in after the reload, through the cookie
     expect(page.get_by_text("Only an admin can manage users.")).to_be_visible(timeout=TIMEOUT_MS)
@@ -485,7 +489,7 @@ def test_cold_server_deep_links_from_several_sessions_at_once(browser, browser_d
 
 # Every address of the app, as a visitor would type or follow it.
 EVERY_ADDRESS = ["/", "/directory", "/account", "/overview", "/coverage", "/circles", "/attendance", "/outcomes",
-                 "/report", "/import", "/skills", "/admin", "/audit", "/backups", "/privacy"]
+                 "/report", "/messages", "/import", "/skills", "/admin", "/audit", "/backups", "/privacy"]
 
 
 def test_a_cold_server_shows_no_error_to_visitors_opening_every_address_at_once(browser, browser_db, tmp_path):
@@ -740,6 +744,11 @@ def person_found(page, exports: Path) -> None:
                   page.get_by_role("checkbox", name=re.compile(f"Yes, delete everything about {re.escape(email)}")))
 
 
+def message_previewed(page, exports: Path) -> None:
+    """A decision message previewed for its first recipient, as it would go out."""
+    expect(page.locator("pre").filter(has_text="Subject: ").first).to_be_visible(timeout=TIMEOUT_MS)
+
+
 @dataclass(frozen=True)
 class Visit:
     """A page of the accessibility tour, the role that uses it, and how to put it in its used state."""
@@ -760,6 +769,7 @@ TOUR = [
     Visit("/outcomes", "Outcomes", "committee", charts_drawn(3)),
     Visit("/report", "Annual report", "committee", showing_element(".st-key-download_report_pdf button")),
     Visit("/import", "Import", "committee", import_previewed),
+    Visit("/messages", "Messages", "committee", message_previewed),
     Visit("/skills", "Skills and institutions", "committee", showing_element('[role="tab"]')),
     Visit("/account", "My account", "committee", showing("Change my password")),
     Visit("/admin", "Users", "admin", showing_element(USERS_TABLE)),
@@ -1024,3 +1034,52 @@ def test_forming_circles_and_marking_attendance_by_keyboard_alone(page, app):
     support.press(page, "Enter")
     expect(page.get_by_text("1 mark(s) saved")).to_be_visible(timeout=TIMEOUT_MS)
     shot(page, "keyboard_attendance_saved")
+
+
+def test_messages_preview_then_send_through_a_loopback_smtp_server(browser, browser_db, tmp_path, monkeypatch):
+    import email
+    import io
+    import zipfile
+    from email import policy
+
+    from tests.smtp_support import smtp_server
+
+    copy = tmp_path / "mail.duckdb"
+    shutil.copy(browser_db, copy)
+    conn = db.connect(copy)
+    try:
+        total = conn.execute("SELECT count(DISTINCT person_id) FROM applications WHERE cycle = ?", [CYCLE]).fetchone()[0]
+    finally:
+        conn.close()
+    with smtp_server(monkeypatch) as smtp:  # the app's environment below carries its ALI_SMTP_* settings
+        server = support.start_app(support.app_env(copy, tmp_path / "demo"), log_dir=tmp_path)
+        context = support.new_context(browser, viewport={"width": 1400, "height": 1100})
+        tab = context.new_page()
+        try:
+            support.login(tab, server.base_url, "chair", PASSWORD)
+            support.click(tab, support.sidebar_link(tab, "Messages"),
+                          tab.get_by_role("heading", name="Messages", exact=True))
+            expect(tab.get_by_text(re.compile(r"Sent through 127\.0\.0\.1:\d+ \(no encryption\)"))).to_be_visible()
+            shot(tab, "messages_preview")
+            preview = tab.locator("pre").filter(has_text="Subject: ")
+            expect(preview).to_contain_text("Dear ")
+            send = tab.locator(".st-key-messages_send button")
+            expect(send).to_have_text(re.compile(f"Send {total} message"))
+            support.click(tab, send, tab.locator(".st-key-messages_send_yes button"))
+            assert smtp.received == []  # nothing goes out before the confirmation
+            support.click(tab, tab.locator(".st-key-messages_send_yes button"),
+                          tab.get_by_text(f"Sent {total}, skipped 0 (sent before), failed 0."))
+            assert len(smtp.received) == total
+            assert sorted(set(smtp.recipients())) == sorted(smtp.recipients())
+            expect(tab.locator(".st-key-messages_send button")).to_have_text(re.compile("Nothing to send"))
+            shot(tab, "messages_sent")
+            support.wait_until_quiet(tab)
+            with tab.expect_download(timeout=TIMEOUT_MS) as download:
+                tab.locator(".st-key-messages_eml button").click()
+            archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+            drafts = [email.message_from_bytes(archive.read(n), policy=policy.default) for n in archive.namelist()]
+            assert len(drafts) == total and all(d["X-Unsent"] == "1" for d in drafts)
+            assert "Traceback" not in server.output()
+        finally:
+            context.close()
+            server.stop()

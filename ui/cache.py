@@ -353,3 +353,19 @@ def audit_export(filters, version: int) -> pd.DataFrame:
     from lib import audit
 
     return audit.entries(cursor(), filters, limit=100_000)
+
+
+@st.cache_data(show_spinner="Writing each recipient's message", max_entries=16)
+def message_plan(cycle: str, kind: str, audience: str, version: int) -> list:
+    """Cached messages of a kind and year with their state in the log, attachments named, not written."""
+    from lib import messages
+
+    return messages.plan(cursor(), cycle, kind, audience, attach=False)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def message_log(cycle: str, version: int) -> pd.DataFrame:
+    """Cached message log of a year."""
+    from lib import messages
+
+    return messages.log(cursor(), cycle)

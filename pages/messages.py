@@ -1,4 +1,5 @@
 """Messages: the year's decisions, survey invitations and check-ins, written here, previewed, sent once each."""
+from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import streamlit as st
 
 from lib import mail, messages

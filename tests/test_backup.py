@@ -131,15 +131,16 @@ def test_restore_through_the_library_migrates_an_older_backup(tmp_path):
                 conn.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [number, name])
     conn.close()
     held = restore.check(old)
-    assert held["pending"] == ["010_program_year"] and "1 migration(s) will bring it up to date" in \
+    newer = [f"{n:03d}_{name}" for n, name, _ in db.migrations() if n >= 10]
+    assert held["pending"] == newer and f"{len(newer)} migration(s) will bring it up to date" in \
         "\n".join(restore.describe(held))
     live = tmp_path / "live.duckdb"
     db.connect(live).close()
     done = restore.restore_file(old, live, actor="test", undo_dir=tmp_path / "undo")
-    assert done.migrated == ["010_program_year"] and done.undo.parent == tmp_path / "undo"
+    assert done.migrated == newer and done.undo.parent == tmp_path / "undo"
     conn = db.connect(live)
     try:
-        assert db.applied_migrations(conn)[-1] == 10
+        assert db.applied_migrations(conn)[-1] == db.migrations()[-1][0]
         assert conn.execute("SELECT action, actor FROM audit_log").fetchall() == [("backup.restore", "test")]
     finally:
         conn.close()

@@ -125,7 +125,9 @@ NOT_TYPED = {
     "spec.label", "labels[chosen]", "result.named", "result.anonymous", "plan.years", "plan.current", "plan.people",
     "skill.members", "chosen.members", "chosen.answers", "raw.answers", "row.members", "entry['years']",
     "figures['unmapped']", "who.username", "who.role", "created.username", "created.role", "verb.lower()",
-    "row.title", "latest.name", "found.name", "database.name", "result.next_seed", "', '.join(saved)", "', '.join(reasons)",
+    "row.title", "latest.name", "found.name", "database.name", "result.next_seed",
+    "messages.STATUS_WORDS.get(chosen.status, 'not sent yet')", "tally['interrupted']", "outcome.not_tried",
+    "messages.KINDS[kind].split(' (')[0].lower()", "stored.version", "', '.join(saved)", "', '.join(reasons)",
     "', '.join(row['open_to'])", "entry['status']",
 }
 SAFE_CALLS = {"escape", "len", "int", "round", "sum", "min", "max", "abs", "float"}

@@ -15,15 +15,17 @@ counts a little more than the start of one.
 """
 from __future__ import annotations
 
+import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
-from . import directory
+from . import cycles, directory
 from .db import first, scalar
 
 PUBLIC, COMMITTEE = "public", "committee"
@@ -141,6 +143,7 @@ class Unit:
 
 _CACHE: dict[tuple, Index] = {}
 _LOCK = threading.Lock()
+_BUILDING: dict[tuple, threading.Lock] = {}  # one lock per index being built
 
 
 def fold(conn: duckdb.DuckDBPyConnection, text: str) -> str:
@@ -163,18 +166,53 @@ def index(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str = PUBLIC) -
     key = (_data_version(conn), cycle, audience)
     with _LOCK:
         found = _CACHE.get(key)
+        building = _BUILDING.setdefault(key, threading.Lock())
     if found is not None:
         return found
+    # One build per index at a time: a search arriving while the background build runs waits for it rather
+    # than building the same index again beside it.
+    with building:
+        with _LOCK:
+            found = _CACHE.get(key)
+        if found is not None:
+            return found
+        built = _build(conn, cycle, audience)
+        with _LOCK:
+            if len(_CACHE) >= 16:  # a few years and audiences at most; forget the oldest
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = built
+            _BUILDING.pop(key, None)
+    return built
+
+
+def _build(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str) -> Index:
+    """Build the search index of a program year for an audience from the database."""
     table = conn.sql(f"WITH {_SCOPES[audience]} {_INDEX_SQL}", params=[cycle, cycle]).to_arrow_table()
     # Each row's position, so a page of results is taken from the table by position (see search).
     table = table.append_column("row_index", pa.array(range(table.num_rows), type=pa.int64())).combine_chunks()
     phrases, names, categories, words, category_words = _skill_vocabulary(conn)
-    built = Index(table, phrases, names, categories, words, category_words, _name_words(conn, table))
-    with _LOCK:
-        if len(_CACHE) >= 16:  # a few years and audiences at most; forget the oldest
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = built
-    return built
+    return Index(table, phrases, names, categories, words, category_words, _name_words(conn, table))
+
+
+def warm(conn: duckdb.DuckDBPyConnection, cycle: str | None = None) -> list[Index]:
+    """Build now (unless built) the indexes of a program year, the current one by default, for both audiences."""
+    cycle = cycle or cycles.current(conn)
+    return [index(conn, cycle, audience) for audience in (PUBLIC, COMMITTEE)] if cycle else []
+
+
+def warm_in_background(cursor: Callable[[], duckdb.DuckDBPyConnection]) -> threading.Thread:
+    """Run warm in a thread with its own cursor (at start-up, after a change); a failure is only logged, and
+    the next search builds what it needs."""
+    def build() -> None:
+        """Warm the current year's indexes."""
+        try:
+            warm(cursor())
+        except Exception:  # noqa: BLE001 - a search builds the index itself when this did not
+            logging.getLogger(__name__).exception("building the search index in the background failed")
+
+    thread = threading.Thread(target=build, name="ali-search-index", daemon=True)
+    thread.start()
+    return thread
 
 
 def forget_indexes() -> None:

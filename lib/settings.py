@@ -66,6 +66,9 @@ class Settings:
     # nightly backups it keeps in backup_dir.
     backup_at: str = field(default_factory=lambda: os.environ.get("ALI_BACKUP_AT", "02:00"))
     backup_keep: int = field(default_factory=lambda: int(_env_float("ALI_BACKUP_KEEP", 30)))
+    # Whether the running dashboard builds the directory's search index in the background when it opens the
+    # database and again after each change made through it, so no visitor waits for one (0: only on demand).
+    warm_search_index: bool = field(default_factory=lambda: os.environ.get("ALI_WARM_SEARCH_INDEX", "1") != "0")
 
     @property
     def backup_time(self) -> time | None:

@@ -63,8 +63,8 @@ def show_profile(person_id: int) -> None:
 def result(row: dict, number: int, text: str) -> None:
     """One member in the results: who, where, which skills matched, and how to reach them.
 
-    Four elements in one bordered box (no columns): a page of 25 is drawn on every search, and each element
-    costs the server time under load.
+    Three elements in one bordered box (no columns, one text for skills and contact): a page of 25 is drawn
+    on every search, and under load every element sent costs the server time.
     """
     with st.container(border=True, key=f"result_{number}"):
         title = f"**{escape(row['name'])}**"
@@ -79,14 +79,13 @@ def result(row: dict, number: int, text: str) -> None:
         # Matches are highlighted and listed first; the rest of the entry follows, then the profile has it all.
         labels = [f":blue-background[**{escape(s)}**]" if s in matched else escape(s) for s in skills + others][:10]
         more = len(skills) + len(others) - len(labels)
-        st.markdown(("Skills: " + ", ".join(labels) + (f" and {more} more" if more > 0 else ""))
-                    if labels else "No skills listed")
         reasons = search.why(row)
         contact = [f"Open to {', '.join(row['open_to'])}" if row["open_to"] else None,
                    f"contact by {escape(row['contact_method'])}" if row["contact_method"] else None,
                    f"[{escape(row['email'])}]({publication.mailto(row['email'])})"]
-        st.caption(" · ".join(part for part in contact if part)
-                   + (f" · matched in {', '.join(reasons)}" if reasons and text else ""))
+        st.markdown((("Skills: " + ", ".join(labels) + (f" and {more} more" if more > 0 else "")) if labels
+                     else "No skills listed") + "  \n" + " · ".join(part for part in contact if part)
+                    + (f" · matched in {', '.join(reasons)}" if reasons and text else ""))
         if st.button("Profile", key=f"profile_{row['person_id']}", icon=":material/person:"):
             show_profile(row["person_id"])
 

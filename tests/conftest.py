@@ -35,6 +35,7 @@ def _isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("ALI_BCRYPT_ROUNDS", "4")
     # No nightly backup thread in tests: one firing at 02:00 mid-run would add files to folders tests count.
     monkeypatch.setenv("ALI_BACKUP_AT", "")
+    monkeypatch.setenv("ALI_WARM_SEARCH_INDEX", "0")  # a test builds the index when it searches (see test_search)
 
 
 @pytest.fixture(scope="session")

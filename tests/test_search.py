@@ -250,3 +250,44 @@ def test_the_command_line_searches_best_first(directory_conn, tmp_path):
     assert "Sam Shy" in committee.stdout and "[not published]" in committee.stdout
     refused = run("search", "x", "--cycle", "2025", env_db=copy)
     assert refused.returncode == 2 and "not a program year" in refused.stderr
+
+
+def _count_builds(monkeypatch) -> list[tuple]:
+    """Record every index build (cycle, audience) while still building it."""
+    builds, build = [], search._build
+
+    def counted(conn, cycle, audience):
+        builds.append((cycle, audience))
+        return build(conn, cycle, audience)
+    monkeypatch.setattr(search, "_build", counted)
+    return builds
+
+
+def test_the_index_is_built_ahead_and_again_after_a_change(directory_conn, monkeypatch):
+    search.forget_indexes()
+    builds = _count_builds(monkeypatch)
+    search.warm_in_background(directory_conn.cursor).join()
+    assert sorted(builds) == [("2025-26", search.COMMITTEE), ("2025-26", search.PUBLIC)]  # the current year
+    emails(directory_conn, "cataloging")
+    emails(directory_conn, "cataloging", audience=search.COMMITTEE)
+    assert len(builds) == 2  # searches found both built
+    held = directory.held(directory_conn, "2025-26").set_index("email").loc["eve@bsu.edu"]
+    directory.review(directory_conn, int(held["id"]), int(held["version"]), actor="member")
+    search.warm_in_background(directory_conn.cursor).join()  # what the dashboard does after a change
+    assert len(builds) == 4
+    assert "eve@bsu.edu" in emails(directory_conn, "cataloger") and len(builds) == 4
+
+
+def test_searches_arriving_during_a_build_wait_for_it(directory_conn, monkeypatch):
+    import threading
+
+    search.forget_indexes()
+    builds = _count_builds(monkeypatch)
+    found = []
+    threads = [threading.Thread(target=lambda: found.append(search.index(directory_conn.cursor(), "2025-26")))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert builds == [("2025-26", search.PUBLIC)] and all(index is found[0] for index in found)

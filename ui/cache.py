@@ -1,6 +1,7 @@
 """The one place Streamlit caching is used: the process-wide connection and cached reads."""
 from __future__ import annotations
 
+import gc
 import threading
 
 import duckdb
@@ -27,6 +28,11 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
     # DuckDB lets one process hold the file, so the running dashboard makes the nightly backup itself.
     backup.start_nightly(lambda: connection().cursor(), settings.backup_dir, settings.backup_time,
                          settings.backup_keep)
+    if settings.warm_search_index:  # the first visitor finds the directory's index built
+        search.warm_in_background(conn.cursor)
+    # What exists by now (modules, the app's code) lives as long as the process: frozen, the collector's
+    # automatic passes no longer walk it (see .streamlit/config.toml for the collection after every run).
+    gc.freeze()
     return conn
 
 
@@ -143,10 +149,12 @@ def facet_options(cycle: str, audience: str, version: int) -> dict[str, list[str
 
 
 def clear() -> None:
-    """Forget cached reads (after a write in this process)."""
+    """Forget cached reads (after a write in this process), and build the new search index in the background."""
     st.cache_data.clear()
     _search_page.clear()
     _facet_options.clear()
+    if get_settings().warm_search_index:
+        search.warm_in_background(cursor)
 
 
 @st.cache_data(show_spinner="Mapping coverage", max_entries=64)

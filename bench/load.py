@@ -341,12 +341,14 @@ def _fmt(value, digits: int = 2) -> str:
 
 def table(rows: list[dict]) -> str:
     """The results as a Markdown table."""
-    lines = ["| page | visitors | think s | runs | errors | runs/s | p50 s | p95 s | max s | server MB with sessions |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| page | visitors | think s | runs | errors | runs/s | p50 s | p95 s | max s | search p50 s "
+             "| search p95 s | server MB with sessions |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['page']} | {r['visitors']} | {r['think_s']:g} | {r['runs']} | {r['errors']} | "
                      f"{_fmt(r['throughput_per_s'], 1)} | {_fmt(r['p50_s'])} | {_fmt(r['p95_s'])} | "
-                     f"{_fmt(r['max_s'])} | {_fmt(r.get('rss_with_sessions_mb'), 0)} |")
+                     f"{_fmt(r['max_s'])} | {_fmt(r.get('search_p50_s'))} | {_fmt(r.get('search_p95_s'))} | "
+                     f"{_fmt(r.get('rss_with_sessions_mb'), 0)} |")
     return "\n".join(lines)
 
 

@@ -206,11 +206,8 @@ def viewer() -> Viewer:
 def viewer_in_fragment() -> Viewer:
     """Return the viewer inside a fragment: on the fragment's own rerun (app.py not run) the login is checked
     again, and a viewer who changed (logged out elsewhere, password changed) gets the whole app run again."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    if ctx is None or not ctx.fragment_ids_this_run:
-        return viewer()  # a whole run: app.py checked moments ago
+    if _ROUTED.get():
+        return viewer()  # a whole run, inside the router: app.py checked moments ago
     before, now = viewer(), current_viewer()
     if now != before:
         st.session_state["_viewer"] = now

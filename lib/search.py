@@ -6,7 +6,7 @@ kept as Arrow in this process. Each search is then one parameterised query over 
 space-separated words (' word' finds a word's start), which DuckDB runs far faster than regular expressions.
 Ranking: members who list a skill the search names (its name, an alias, a British or American spelling, a
 typo of one) come first, by how many of the terms name a skill they list; then members matching more of the
-terms; then the score: a listed skill weighs most, then a member's own "other" answer, a skill one of whose words
+terms; then those at an institution the search names (in its own name, not an alias); then the score: a listed skill weighs most, then a member's own "other" answer, a skill one of whose words
 a term starts, job title and department, the institution's own name, a skill's category, and last the
 institution's aliases, region, county and city, and the member's name. So "metadata Purdue" lists those who list
 Metadata first, those at Purdue University before those at IU Indianapolis (whose old name contains "Purdue"),
@@ -413,8 +413,9 @@ def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None,
     all_skill_ids: set[int] = set()
     for unit in units:
         sql, unit_params = _unit_score(unit)
-        scores.append(sql)
-        score_params += unit_params
+        at_sql, at_params = _contains_any("institution_f", _starts(unit))
+        scores.append((sql, at_sql))
+        score_params += unit_params + at_params
         all_skill_ids |= unit.skill_ids | unit.loose_ids | unit.category_ids
         hay_sql, hay_params = _contains_any("hay", _starts(unit))
         ids = sorted(unit.skill_ids | unit.loose_ids | unit.category_ids)
@@ -425,7 +426,10 @@ def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None,
         params += prefilter_params
     condition = " AND ".join(where) or "true"
     every_start = [start for unit in units for start in _starts(unit)]
-    unit_columns = ", ".join(f"{score} AS u{number}" for number, score in enumerate(scores)) or "0 AS u0"
+    # u: a unit's score; i: whether it is in the name of the member's institution (the institution named).
+    unit_columns = ", ".join(f"{score} AS u{number}, {at}::INTEGER AS i{number}"
+                             for number, (score, at) in enumerate(scores)) or "0 AS u0"
+    at_named = " + ".join(f"i{number}" for number in range(len(scores))) or "0"
     matched = " + ".join(f"(u{number} > 0)::INTEGER" for number in range(len(scores))) or "0"
     # Only a skill the member lists scores the skill weight, the highest (see WEIGHTS).
     listed = " + ".join(f"(u{number} >= {WEIGHTS['skill']})::INTEGER" for number in range(len(scores))) or "0"
@@ -438,9 +442,9 @@ def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None,
         SELECT row_index, count(*) OVER () AS total, {matched} AS matched_units, {listed} AS listed_units,
                -- The whole box naming the member exactly ("José Álvarez") puts them first.
                ({total_score} + CASE WHEN ? <> '' AND name_folded = ? THEN 20 ELSE 0 END)::INTEGER AS score,
-               ? <> '' AND name_folded = ? AS named
+               ? <> '' AND name_folded = ? AS named, {at_named} AS at_named
         FROM scored
-        ORDER BY named DESC, listed_units DESC, matched_units DESC, score DESC, name_folded, email
+        ORDER BY named DESC, listed_units DESC, matched_units DESC, at_named DESC, score DESC, name_folded, email
         LIMIT ? OFFSET ?"""
     conn.register("search_index", found.table)
     try:
@@ -458,7 +462,7 @@ def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None,
                                  [[row["other_skills"] for row in rows]]).fetchall()[0][0] if rows else []
     for row, others in zip(rows, folded_others):
         row["others_f"] = others
-    for row, (_, _, matched_units, listed_units, score, _) in zip(rows, ranked):
+    for row, (_, _, matched_units, listed_units, score, _, _) in zip(rows, ranked):
         row["skills"] = sorted(found.skill_names[i] for i in row["skill_ids"] if i in found.skill_names)
         row.update(_explain(row, all_skill_ids, every_start, found), score=score, matched_units=matched_units,
                    listed_units=listed_units)

@@ -113,6 +113,8 @@ PEOPLE_RANKING = {
     "dee@purdue.edu": ("Dee Cat", "Purdue University", "Librarian", "Research", "5", "Cataloging", "Support", "Yes"),
     "jo@bsu.edu": ("Jo Title", "Ball State University", "Metadata Specialist", "Research", "5", "Digitization",
                    "Support", "Yes"),
+    "abe@iu.edu": ("Abe Alias", "Indiana University Indianapolis", "Metadata Librarian", "Research", "5",
+                   "Digitization", "Support", "Yes"),
 }
 LISTERS = {"ann@bsu.edu", "pat@purdue.edu", "ira@iu.edu"}
 
@@ -128,9 +130,9 @@ def test_members_listing_the_skill_come_first(ranking_conn):
     found = emails(ranking_conn, "metadata")
     assert set(found[:3]) == LISTERS
     # A job title, a department and an "other" answer all saying metadata still rank below listing the skill,
-    assert found[3:5] == ["morgan@purdue.edu", "jo@bsu.edu"]
+    assert found[3:6] == ["morgan@purdue.edu", "abe@iu.edu", "jo@bsu.edu"]
     # and a skill merely in the category "Metadata and discovery" ranks below those and a job title alone.
-    assert set(found[5:]) == {"cy@iu.edu", "dee@purdue.edu"}
+    assert set(found[6:]) == {"cy@iu.edu", "dee@purdue.edu"}
 
 
 def test_the_named_skill_first_then_the_named_institution(ranking_conn):
@@ -142,8 +144,9 @@ def test_the_named_skill_first_then_the_named_institution(ranking_conn):
     assert found[:4] == ["pat@purdue.edu", "ira@iu.edu", "ann@bsu.edu", "morgan@purdue.edu"]
     assert rows[0]["matched_skills"] == ["Metadata"] and rows[0]["listed_units"] == 1
     assert rows[3]["listed_units"] == 0 and rows[3]["matched_units"] == 2
-    # A Cataloging librarian at Purdue comes before one at IU Indianapolis, both after every one above.
-    assert found[4:] == ["dee@purdue.edu", "cy@iu.edu", "jo@bsu.edu"]
+    # Then those matching both words, at Purdue before IU Indianapolis: a Cataloging librarian at Purdue before a
+    # metadata job title at IU Indianapolis (as high a score), before a Cataloging librarian there.
+    assert found[4:] == ["dee@purdue.edu", "abe@iu.edu", "cy@iu.edu", "jo@bsu.edu"]
 
 
 def test_a_quoted_phrase_must_appear_as_written(directory_conn):

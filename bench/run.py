@@ -200,9 +200,10 @@ def one_cold_start(script: Path, env: dict, browser, ready_text: str, log_file: 
                     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
                         state="attached", timeout=SERVER_TIMEOUT * 1000)
                     times["page"] = time.perf_counter() - start
-                    problems = page.locator('[data-testid="stException"]').count()
-                    if problems:
-                        raise RuntimeError(f"{script.name} showed {problems} exception(s) in the browser")
+                    problems = page.locator('[data-testid="stException"]')
+                    if problems.count():
+                        raise RuntimeError(f"{script.name} showed {problems.count()} exception(s) in the browser: "
+                                           f"{problems.first.inner_text()[:500]}")
                 finally:
                     context.close()
         finally:

@@ -210,7 +210,9 @@ def warm_in_background(cursor: Callable[[], duckdb.DuckDBPyConnection]) -> threa
         except Exception:  # noqa: BLE001 - a search builds the index itself when this did not
             logging.getLogger(__name__).exception("building the search index in the background failed")
 
-    thread = threading.Thread(target=build, name="ali-search-index", daemon=True)
+    # Not a daemon: a process ending mid-build waits the second it takes rather than tearing DuckDB down under a
+    # running query (which aborts the interpreter).
+    thread = threading.Thread(target=build, name="ali-search-index", daemon=False)
     thread.start()
     return thread
 

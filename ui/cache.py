@@ -154,7 +154,7 @@ def clear() -> None:
     _search_page.clear()
     _facet_options.clear()
     if get_settings().warm_search_index:
-        search.warm_in_background(cursor)
+        search.warm_in_background(connection().cursor)  # the connection found here, in the page's run
 
 
 @st.cache_data(show_spinner="Mapping coverage", max_entries=64)

@@ -4,28 +4,41 @@ A search index of one program year (one row per member: display fields, skill id
 field folded to lowercase without accents) is built in DuckDB once per year, audience and data version and
 kept as Arrow in this process. Each search is then one parameterised query over it using substring tests on
 space-separated words (' word' finds a word's start), which DuckDB runs far faster than regular expressions.
-Ranking: a term matching a skill (its name, an alias, a British or American spelling, or a member's own
-"other" answer) weighs most, then job title and department, then institution, region and name; a member
-matching more of the terms ranks first; a whole word counts a little more than the start of one.
+Ranking: members who list a skill the search names (its name, an alias, a British or American spelling, a
+typo of one) come first, by how many of the terms name a skill they list; then members matching more of the
+terms; then those at an institution the search names (in its own name, not an alias); then the score: a listed skill weighs most, then a member's own "other" answer, a skill one of whose words
+a term starts, job title and department, the institution's own name, a skill's category, and last the
+institution's aliases, region, county and city, and the member's name. So "metadata Purdue" lists those who list
+Metadata first, those at Purdue University before those at IU Indianapolis (whose old name contains "Purdue"),
+and a Cataloging librarian (whose skill is in the category "Metadata and discovery") after both. A whole word
+counts a little more than the start of one.
 """
 from __future__ import annotations
 
+import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
-from . import directory
+from . import cycles, directory
 from .db import first, scalar
 
 PUBLIC, COMMITTEE = "public", "committee"
-WEIGHTS = {"skill": 10, "other": 9, "work": 5, "place": 3, "name": 3}
+# The skill weight is the highest: a unit scoring it names a skill the member lists (see search's ranking).
+WEIGHTS = {"skill": 10, "other": 9, "skill_word": 8, "work": 5, "institution": 4, "category": 3, "place": 2,
+           "name": 3}
 FIELD_LABELS = {"skill": "skills", "other": "other expertise", "work": "job title or department",
-                "place": "institution or region", "name": "name"}
-TEXT_FIELDS = ("other", "work", "place", "name")
+                "institution": "institution or region", "place": "institution or region", "name": "name"}
+# Text fields in the index (a column NAME_f each), scored in this order; "place" is the institution's aliases,
+# region, county and city as well as its name, so a match there counts only when "institution" did not.
+TEXT_FIELDS = ("other", "work", "institution", "place", "name")
+# Fields where a whole word counts one more than the start of one ("José" before "St. Joseph").
+WHOLE_WORD_FIELDS = ("institution", "place", "name")
 FUZZY_MIN = 84          # RapidFuzz ratio for a typo ("catalogng" ~ "cataloging")
 FUZZY_MIN_LENGTH = 4    # shorter words are matched exactly: too many near neighbours
 STATUSES = ("published", "not published", "held for review", "lapsed")
@@ -78,6 +91,7 @@ _INDEX_SQL = f"""
                {_words_sql(_fold_sql('r.name'))} AS name_f,
                {_words_sql(_fold_sql("concat_ws(' ', r.job_title, r.department)"))} AS work_f,
                coalesce(pl.place_f, {_words_sql(_fold_sql('r.institution_raw'))}) AS place_f,
+               {_words_sql(_fold_sql('coalesce(i.name, r.institution_raw)'))} AS institution_f,
                -- One answer per line, so a phrase never runs from one answer into the next.
                ' ' || regexp_replace({_fold_sql(
                    "array_to_string(list_transform(r.other_skills, lambda x: ' ' || x || ' '), chr(10))")},
@@ -111,7 +125,8 @@ class Index:
     skills: dict[str, set[int]]       # folded skill name, alias or category phrase -> skill ids
     skill_names: dict[int, str]
     skill_categories: dict[int, str]
-    skill_words: dict[str, set[int]]  # each folded word of those phrases -> skill ids
+    skill_words: dict[str, set[int]]  # each folded word of skill names and aliases -> skill ids
+    category_words: dict[str, set[int]]  # each folded word of category names -> the category's skill ids
     name_words: list[str]             # distinct folded words of members' names
 
 
@@ -122,11 +137,13 @@ class Unit:
     text: str                         # folded, words separated by single spaces
     skill_ids: set[int] = field(default_factory=set)  # skills it names: a name or alias, or one with a typo
     loose_ids: set[int] = field(default_factory=set)  # skills with a word it starts ("catalog" in "rare book cataloging")
+    category_ids: set[int] = field(default_factory=set)  # skills of a category with a word it starts
     words: list[str] = field(default_factory=list)  # the text, and typo-corrected alternatives
 
 
 _CACHE: dict[tuple, Index] = {}
 _LOCK = threading.Lock()
+_BUILDING: dict[tuple, threading.Lock] = {}  # one lock per index being built
 
 
 def fold(conn: duckdb.DuckDBPyConnection, text: str) -> str:
@@ -149,18 +166,55 @@ def index(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str = PUBLIC) -
     key = (_data_version(conn), cycle, audience)
     with _LOCK:
         found = _CACHE.get(key)
+        building = _BUILDING.setdefault(key, threading.Lock())
     if found is not None:
         return found
+    # One build per index at a time: a search arriving while the background build runs waits for it rather
+    # than building the same index again beside it.
+    with building:
+        with _LOCK:
+            found = _CACHE.get(key)
+        if found is not None:
+            return found
+        built = _build(conn, cycle, audience)
+        with _LOCK:
+            if len(_CACHE) >= 16:  # a few years and audiences at most; forget the oldest
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = built
+            _BUILDING.pop(key, None)
+    return built
+
+
+def _build(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str) -> Index:
+    """Build the search index of a program year for an audience from the database."""
     table = conn.sql(f"WITH {_SCOPES[audience]} {_INDEX_SQL}", params=[cycle, cycle]).to_arrow_table()
     # Each row's position, so a page of results is taken from the table by position (see search).
     table = table.append_column("row_index", pa.array(range(table.num_rows), type=pa.int64())).combine_chunks()
-    phrases, names, categories, words = _skill_vocabulary(conn)
-    built = Index(table, phrases, names, categories, words, _name_words(conn, table))
-    with _LOCK:
-        if len(_CACHE) >= 16:  # a few years and audiences at most; forget the oldest
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = built
-    return built
+    phrases, names, categories, words, category_words = _skill_vocabulary(conn)
+    return Index(table, phrases, names, categories, words, category_words, _name_words(conn, table))
+
+
+def warm(conn: duckdb.DuckDBPyConnection, cycle: str | None = None) -> list[Index]:
+    """Build now (unless built) the indexes of a program year, the current one by default, for both audiences."""
+    cycle = cycle or cycles.current(conn)
+    return [index(conn, cycle, audience) for audience in (PUBLIC, COMMITTEE)] if cycle else []
+
+
+def warm_in_background(cursor: Callable[[], duckdb.DuckDBPyConnection]) -> threading.Thread:
+    """Run warm in a thread with its own cursor (at start-up, after a change); a failure is only logged, and
+    the next search builds what it needs."""
+    def build() -> None:
+        """Warm the current year's indexes."""
+        try:
+            warm(cursor())
+        except Exception:  # noqa: BLE001 - a search builds the index itself when this did not
+            logging.getLogger(__name__).exception("building the search index in the background failed")
+
+    # Not a daemon: a process ending mid-build waits the second it takes rather than tearing DuckDB down under a
+    # running query (which aborts the interpreter).
+    thread = threading.Thread(target=build, name="ali-search-index", daemon=False)
+    thread.start()
+    return thread
 
 
 def forget_indexes() -> None:
@@ -169,9 +223,11 @@ def forget_indexes() -> None:
         _CACHE.clear()
 
 
-def _skill_vocabulary(conn: duckdb.DuckDBPyConnection) -> tuple[dict, dict, dict, dict]:
-    """Folded skill names, aliases and categories with the skills they stand for, names, categories, words."""
+def _skill_vocabulary(conn: duckdb.DuckDBPyConnection) -> tuple[dict, dict, dict, dict, dict]:
+    """Folded skill names, aliases and categories with the skills they stand for, names, categories, the words
+    of names and aliases, and the words of categories."""
     phrases: dict[str, set[int]] = {}
+    category_phrases: set[str] = set()
     names: dict[int, str] = {}
     categories: dict[int, str] = {}
     rows = conn.execute(f"""SELECT id, name, category, {_fold_sql('name')}, {_fold_sql('category')},
@@ -180,15 +236,21 @@ def _skill_vocabulary(conn: duckdb.DuckDBPyConnection) -> tuple[dict, dict, dict
     for skill_id, name, plain_category, folded, category, aliases in rows:
         names[skill_id] = name
         categories[skill_id] = plain_category
-        for phrase in [folded, category, *(aliases or [])]:
+        for phrase, is_category in [(folded, False), (category, True), *((a, False) for a in aliases or [])]:
             phrase = re.sub(r"[^\w']+|_", " ", phrase or "").strip()
             if phrase:
                 phrases.setdefault(phrase, set()).add(skill_id)
+                if is_category:
+                    category_phrases.add(phrase)
     words: dict[str, set[int]] = {}
+    category_words: dict[str, set[int]] = {}
+    # A category's words say less than a skill's own ("metadata" in "Metadata and discovery" is not Cataloging's
+    # name), so they are kept apart; a phrase that is both a category and a skill's name counts as the skill's.
     for phrase, ids in phrases.items():
+        into = category_words if phrase in category_phrases else words
         for word in phrase.replace("'", " ").split():
-            words.setdefault(word, set()).update(ids)
-    return phrases, names, categories, words
+            into.setdefault(word, set()).update(ids)
+    return phrases, names, categories, words, category_words
 
 
 def _name_words(conn: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str]:
@@ -231,19 +293,23 @@ def _unit(text: str, found: Index) -> Unit:
                 unit.skill_ids |= found.skills[phrase]
                 unit.words.append(phrase)
     if len(text) >= 3:
-        for word, ids in found.skill_words.items():
-            if word.startswith(text):
-                unit.loose_ids |= ids
+        for vocabulary, into in ((found.skill_words, unit.loose_ids), (found.category_words, unit.category_ids)):
+            for word, ids in vocabulary.items():
+                if word.startswith(text):
+                    into |= ids
     if len(text) >= FUZZY_MIN_LENGTH:
-        if not unit.skill_ids and not unit.loose_ids:
-            for word, score, _ in process.extract(text, list(found.skill_words), scorer=fuzz.ratio, limit=5):
+        for vocabulary, into in ((found.skill_words, unit.loose_ids), (found.category_words, unit.category_ids)):
+            if unit.skill_ids or unit.loose_ids or unit.category_ids:
+                break
+            for word, score, _ in process.extract(text, list(vocabulary), scorer=fuzz.ratio, limit=5):
                 if score >= FUZZY_MIN:
-                    unit.loose_ids |= found.skill_words[word]
+                    into |= vocabulary[word]
                     unit.words.append(word)
         for word, score, _ in process.extract(text, found.name_words, scorer=fuzz.ratio, limit=8):
             if score >= FUZZY_MIN and not word.startswith(text):
                 unit.words.append(word)
     unit.loose_ids -= unit.skill_ids
+    unit.category_ids -= unit.skill_ids | unit.loose_ids
     unit.words = list(dict.fromkeys(unit.words))
     return unit
 
@@ -302,31 +368,38 @@ def _starts(unit: Unit) -> list[str]:
 def _unit_score(unit: Unit) -> tuple[str, list]:
     """SQL scoring one unit for a row, and its parameters.
 
-    A skill the term names outweighs one whose alias merely contains the word, and any text match; the text
-    fields are only looked at when the term is somewhere in the row's text at all (most candidates of a
-    several-word search match only some of the words).
+    A skill the term names outweighs one whose name merely has a word the term starts, which outweighs a
+    job title; a skill's category counts less than the institution's own name; the text fields are only
+    looked at when the term is somewhere in the row's text at all (most candidates of a several-word search
+    match only some of the words). The unit scores the best of what it found.
     """
     starts = _starts(unit)
     wholes = [f" {word} " for word in unit.words]
     cases, params = "", []
-    for ids, weight in ((unit.skill_ids, WEIGHTS["skill"]), (unit.loose_ids, WEIGHTS["skill"] - 2)):
+    for ids, weight in ((unit.skill_ids, WEIGHTS["skill"]), (unit.loose_ids, WEIGHTS["skill_word"])):
         if ids:
             cases += f" WHEN list_has_any(skill_ids, ?::INTEGER[]) THEN {weight}"
             params.append(sorted(ids))
     hay_sql, hay_params = _contains_any("hay", starts)
-    params += hay_params
-    parts = []
+    parts, part_params = [], []
+    if unit.category_ids:
+        parts.append(f"CASE WHEN list_has_any(skill_ids, ?::INTEGER[]) THEN {WEIGHTS['category']} ELSE 0 END")
+        part_params.append(sorted(unit.category_ids))
     for name in TEXT_FIELDS:
         start_sql, start_params = _contains_any(f"{name}_f", starts)
-        if name in ("place", "name"):  # "José" before "St. Joseph": a whole word counts a little more
+        if name in WHOLE_WORD_FIELDS:
             whole_sql, whole_params = _contains_any(f"{name}_f", wholes)
             parts.append(f"CASE WHEN {whole_sql} THEN {WEIGHTS[name] + 1} WHEN {start_sql} THEN {WEIGHTS[name]}"
                          " ELSE 0 END")
-            params += whole_params + start_params
+            part_params += whole_params + start_params
         else:
             parts.append(f"CASE WHEN {start_sql} THEN {WEIGHTS[name]} ELSE 0 END")
-            params += start_params
-    return f"CASE{cases} WHEN NOT {hay_sql} THEN 0 ELSE greatest({', '.join(parts)}) END", params
+            part_params += start_params
+    if not unit.category_ids:
+        params += hay_params
+        return f"CASE{cases} WHEN NOT {hay_sql} THEN 0 ELSE greatest({', '.join(parts)}) END", params + part_params
+    # A category's skills can match a row whose text holds no word of the term.
+    return f"CASE{cases} ELSE greatest({', '.join(parts)}) END", params + part_params
 
 
 def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None, filters: Filters | None = None,
@@ -342,11 +415,12 @@ def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None,
     all_skill_ids: set[int] = set()
     for unit in units:
         sql, unit_params = _unit_score(unit)
-        scores.append(sql)
-        score_params += unit_params
-        all_skill_ids |= unit.skill_ids | unit.loose_ids
+        at_sql, at_params = _contains_any("institution_f", _starts(unit))
+        scores.append((sql, at_sql))
+        score_params += unit_params + at_params
+        all_skill_ids |= unit.skill_ids | unit.loose_ids | unit.category_ids
         hay_sql, hay_params = _contains_any("hay", _starts(unit))
-        ids = sorted(unit.skill_ids | unit.loose_ids)
+        ids = sorted(unit.skill_ids | unit.loose_ids | unit.category_ids)
         prefilter.append(f"(list_has_any(skill_ids, ?::INTEGER[]) OR {hay_sql})" if ids else hay_sql)
         prefilter_params += ([ids] if ids else []) + hay_params
     if units:
@@ -354,23 +428,29 @@ def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None,
         params += prefilter_params
     condition = " AND ".join(where) or "true"
     every_start = [start for unit in units for start in _starts(unit)]
-    unit_columns = ", ".join(f"{score} AS u{number}" for number, score in enumerate(scores)) or "0 AS u0"
+    # u: a unit's score; i: whether it is in the name of the member's institution (the institution named).
+    unit_columns = ", ".join(f"{score} AS u{number}, {at}::INTEGER AS i{number}"
+                             for number, (score, at) in enumerate(scores)) or "0 AS u0"
+    at_named = " + ".join(f"i{number}" for number in range(len(scores))) or "0"
     matched = " + ".join(f"(u{number} > 0)::INTEGER" for number in range(len(scores))) or "0"
+    # Only a skill the member lists scores the skill weight, the highest (see WEIGHTS).
+    listed = " + ".join(f"(u{number} >= {WEIGHTS['skill']})::INTEGER" for number in range(len(scores))) or "0"
     total_score = " + ".join(f"u{number}" for number in range(len(scores))) or "0"
     # Ranking reads the few columns it needs; the page's display columns are then taken from the Arrow table
     # by position, which is much cheaper than joining the whole index back.
     sql = f"""
         WITH scored AS (
             SELECT row_index, name_folded, email, {unit_columns} FROM search_index WHERE {condition})
-        SELECT row_index, count(*) OVER () AS total, {matched} AS matched_units,
+        SELECT row_index, count(*) OVER () AS total, {matched} AS matched_units, {listed} AS listed_units,
                -- The whole box naming the member exactly ("José Álvarez") puts them first.
-               ({total_score} + CASE WHEN ? <> '' AND name_folded = ? THEN 20 ELSE 0 END)::INTEGER AS score
+               ({total_score} + CASE WHEN ? <> '' AND name_folded = ? THEN 20 ELSE 0 END)::INTEGER AS score,
+               ? <> '' AND name_folded = ? AS named, {at_named} AS at_named
         FROM scored
-        ORDER BY matched_units DESC, score DESC, name_folded, email
+        ORDER BY named DESC, listed_units DESC, matched_units DESC, at_named DESC, score DESC, name_folded, email
         LIMIT ? OFFSET ?"""
     conn.register("search_index", found.table)
     try:
-        ranked = conn.execute(sql, [*score_params, *params, exact, exact, limit if limit is not None else 2**62,
+        ranked = conn.execute(sql, [*score_params, *params, exact, exact, exact, exact, limit if limit is not None else 2**62,
                                     offset]).fetchall()
         # Every row carries the count of all matches; a page past the end needs it asked for.
         total = ranked[0][1] if ranked else (
@@ -384,9 +464,10 @@ def search(conn: duckdb.DuckDBPyConnection, cycle: str, text: str | None = None,
                                  [[row["other_skills"] for row in rows]]).fetchall()[0][0] if rows else []
     for row, others in zip(rows, folded_others):
         row["others_f"] = others
-    for row, (_, _, matched_units, score) in zip(rows, ranked):
+    for row, (_, _, matched_units, listed_units, score, _, _) in zip(rows, ranked):
         row["skills"] = sorted(found.skill_names[i] for i in row["skill_ids"] if i in found.skill_names)
-        row.update(_explain(row, all_skill_ids, every_start, found), score=score, matched_units=matched_units)
+        row.update(_explain(row, all_skill_ids, every_start, found), score=score, matched_units=matched_units,
+                   listed_units=listed_units)
     return pa.Table.from_pylist(rows, schema=_result_schema(found.table)), total
 
 
@@ -407,6 +488,7 @@ def _result_schema(table: pa.Table) -> pa.Schema:
     """The columns of a page of results: the display fields, the score and what matched."""
     fields = [table.schema.field(name) for name in RESULT_COLUMNS]
     return pa.schema(fields + [pa.field("skills", pa.list_(pa.string())), pa.field("score", pa.int32()), pa.field("matched_units", pa.int32()),
+                               pa.field("listed_units", pa.int32()),
                                pa.field("matched_skills", pa.list_(pa.string())),
                                pa.field("matched_other", pa.list_(pa.string())),
                                pa.field("matched_in", pa.list_(pa.string()))])

@@ -121,6 +121,9 @@ class Settings:
     smtp_password: str = field(default_factory=lambda: _smtp("ALI_SMTP_PASSWORD", "password"), repr=False)
     mail_from: str = field(default_factory=lambda: _smtp("ALI_MAIL_FROM", "from"))
     mail_reply_to: str = field(default_factory=lambda: _smtp("ALI_MAIL_REPLY_TO", "reply_to"))
+    # Whether the running dashboard builds the directory's search index in the background when it opens the
+    # database and again after each change made through it, so no visitor waits for one (0: only on demand).
+    warm_search_index: bool = field(default_factory=lambda: os.environ.get("ALI_WARM_SEARCH_INDEX", "1") != "0")
 
     @property
     def backup_time(self) -> time | None:

@@ -22,6 +22,8 @@ GENERIC_WORDS = frozenset({
     "a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"})
 HINT_MIN = 70       # a skill scoring less (0-100) is no hint: "no close skill" beats a poor guess
 HINT_MARGIN = 5     # the best skill must beat the next one by this much to be named the closest
+# A typed skill holding a skill's whole name ("Community archives" holds "Archives") hints at it.
+HINT_CONTAINED = 0.8
 HINTS = 3
 DEFAULT_CATEGORY = "Other"
 MANY_ANSWERS = 10   # the committee page asks for a confirmation before re-linking more answers than this
@@ -90,7 +92,8 @@ class Index:
             if len(owners) == 1 and key not in self._keys:
                 self._keys[key] = next(iter(owners))
         self._scorer = TokenScorer(((skill_id, [name, *(aliases or [])], [category or ""])
-                                    for skill_id, name, category, aliases in rows), GENERIC_WORDS)
+                                    for skill_id, name, category, aliases in rows), GENERIC_WORDS,
+                                   contained=HINT_CONTAINED)
 
     @classmethod
     def from_db(cls, conn: duckdb.DuckDBPyConnection) -> Index:

@@ -3,7 +3,9 @@
 Whole-string fuzzy scores (RapidFuzz's WRatio) reward any shared word: "Zine librarianship" scored 86 against
 "Health sciences librarianship" through "librarianship" alone. Here generic words are dropped first, each
 remaining word is matched to its most alike word (typos allowed, short acronyms exact), and an entry scores
-only when its words cover the typed text and one of its texts is covered back.
+only when its words cover the typed text and one of its texts is covered back. Optionally, a text all of whose
+words are in the typed text ("Archives" in "Community archives") scores at least a floor, however many other
+words were typed.
 """
 from __future__ import annotations
 
@@ -30,9 +32,14 @@ class TokenScorer:
     """Ranks known entries (each with its texts and weak texts) by how closely they match a typed text."""
 
     def __init__(self, entries: Iterable[tuple[object, Sequence[str], Sequence[str]]], generic: Iterable[str],
-                 split: Callable[[str], list[str]] | None = None):
-        """Index entries given as (id, texts, weak texts); generic words never count as evidence."""
+                 split: Callable[[str], list[str]] | None = None, contained: float | None = None):
+        """Index entries given as (id, texts, weak texts); generic words never count as evidence.
+
+        With `contained` (0-1), a text whose every word is among the typed words scores at least that, plus
+        the rest of the way in proportion to its ordinary score (so the text covering more still ranks first).
+        """
         self._generic = frozenset(generic)
+        self._contained = contained
         self._split = split or (lambda text: fold(text).split())
         self._texts: dict[object, list[tuple[str, ...]]] = {}
         self._weak: dict[object, frozenset[str]] = {}
@@ -69,12 +76,20 @@ class TokenScorer:
         touched = {entry for found in alike.values() for word in found for entry in self._by_word.get(word, ())}
         scored = []
         for entry in touched:
-            score = round(100 * max(self._score(query, alike, words, self._weak[entry])
+            score = round(100 * max(self._with_floor(query, alike, words, self._weak[entry])
                                     for words in self._texts[entry]))
             if score >= minimum:
                 scored.append((entry, score))
         scored.sort(key=lambda item: (-item[1], str(item[0])))
         return scored[:limit]
+
+    def _with_floor(self, query: list[str], alike: dict[str, dict[str, float]], words: tuple[str, ...],
+                    weak: frozenset[str]) -> float:
+        """The ordinary score, raised to the floor for a text contained in the typed words (when asked for)."""
+        score = self._score(query, alike, words, weak)
+        if self._contained is not None and all(any(c in alike[w] for w in query) for c in words):
+            return self._contained + (1 - self._contained) * score
+        return score
 
     @staticmethod
     def _score(query: list[str], alike: dict[str, dict[str, float]], words: tuple[str, ...],

@@ -24,44 +24,15 @@ if cycle is None:
     st.info("No Skills Directory Survey has been imported yet.")
     st.stop()
 
-conn = cache.cursor()
-version = cache.data_version(conn)
-options = cache.facet_options(cycle, audience, version)
-
-text = st.text_input("Search", key="directory_search", placeholder="Try: cataloging, info lit, José, Ball State, Northeast",
-                     help="Skills (names, aliases and British or American spellings), job titles, institutions, "
-                          "regions and names, accents and small typos forgiven. People matching more of your words "
-                          "come first. Put a phrase in double quotes.").strip()
-
 FACETS = [("categories", "Skill category"), ("skills", "Skill"), ("regions", "Region"), ("counties", "County"),
           ("institutions", "Institution"), ("institution_types", "Institution type"), ("open_to", "Open to"),
           ("years", "Years in the profession")] + ([("statuses", "Status")] if who.is_committee else [])
-with st.expander("Filters", icon=":material/filter_list:"):
-    columns = st.columns(3)
-    chosen = {}
-    for number, (facet, label) in enumerate(FACETS):
-        chosen[facet] = columns[number % 3].multiselect(label, options.get(facet, []), key=f"facet_{facet}",
-                                                        placeholder="Any")
-filters = tuple((facet, tuple(values)) for facet, values in chosen.items() if values)
-
-shown = st.session_state.get("directory_shown", PAGE)
-if st.session_state.get("_directory_query") != (text, filters, cycle):
-    st.session_state["_directory_query"] = (text, filters, cycle)
-    st.session_state["directory_shown"] = shown = PAGE
-found, total = cache.search_page(cycle, text, filters, audience, shown, version)
-rows = found.to_pylist()
-
-summary = (f"**{total:,}** member{'s' if total != 1 else ''} in the {cycle} directory"
-           + (f" matching *{escape(text)}*" if text else "") + (" (filtered)" if filters else ""))
-if who.is_committee:
-    summary += " · " + ", ".join(f"{status} {count:,}" for status, count in cache.status_counts(cycle, version).items())
-st.markdown(summary)
 
 
 @st.dialog("Directory entry", width="large")
 def show_profile(person_id: int) -> None:
     """The whole entry of one member, with a link to write to them."""
-    entry = search.profile(conn, cycle, person_id, audience)
+    entry = search.profile(cache.cursor(), cycle, person_id, audience)
     if entry is None:
         st.warning("This member is no longer in the directory.")
         return
@@ -90,15 +61,18 @@ def show_profile(person_id: int) -> None:
                 hide_index=True, width="stretch")
 
 
-def result(row: dict, number: int) -> None:
-    """One member in the results: who, where, which skills matched, and how to reach them."""
+def result(row: dict, number: int, text: str) -> None:
+    """One member in the results: who, where, which skills matched, and how to reach them.
+
+    Three elements in one bordered box (no columns, one text for skills and contact): a page of 25 is drawn
+    on every search, and under load every element sent costs the server time.
+    """
     with st.container(border=True, key=f"result_{number}"):
-        left, right = st.columns([5, 1], vertical_alignment="top")
         title = f"**{escape(row['name'])}**"
         if row["status"] != "published":
             title += f" :gray-badge[{row['status']}]"
         place = f"{row['region']} Indiana" if row["region"] else None
-        left.markdown(title + "  \n" + " · ".join(escape(p) for p in (
+        st.markdown(title + "  \n" + " · ".join(escape(p) for p in (
             row["job_title"], row["department"], row["institution"], place) if p))
         matched = set(row["matched_skills"]) | set(row["matched_other"])
         skills = [s for s in row["skills"] if s in matched] + [s for s in row["skills"] if s not in matched]
@@ -106,46 +80,80 @@ def result(row: dict, number: int) -> None:
         # Matches are highlighted and listed first; the rest of the entry follows, then the profile has it all.
         labels = [f":blue-background[**{escape(s)}**]" if s in matched else escape(s) for s in skills + others][:10]
         more = len(skills) + len(others) - len(labels)
-        left.markdown(("Skills: " + ", ".join(labels) + (f" and {more} more" if more > 0 else ""))
-                      if labels else "No skills listed")
         reasons = search.why(row)
         contact = [f"Open to {', '.join(row['open_to'])}" if row["open_to"] else None,
                    f"contact by {escape(row['contact_method'])}" if row["contact_method"] else None,
                    f"[{escape(row['email'])}]({publication.mailto(row['email'])})"]
-        left.caption(" · ".join(part for part in contact if part)
-                     + (f" · matched in {', '.join(reasons)}" if reasons and text else ""))
-        if right.button("Profile", key=f"profile_{row['person_id']}", icon=":material/person:", width="stretch"):
+        st.markdown((("Skills: " + ", ".join(labels) + (f" and {more} more" if more > 0 else "")) if labels
+                     else "No skills listed") + "  \n" + " · ".join(part for part in contact if part)
+                    + (f" · matched in {', '.join(reasons)}" if reasons and text else ""))
+        if st.button("Profile", key=f"profile_{row['person_id']}", icon=":material/person:"):
             show_profile(row["person_id"])
 
 
-if not rows:
-    st.info("Nobody matches that search. Try fewer words, a broader skill, or clear the filters." if text or filters
-            else "Nobody has agreed to be published for this year yet.", icon=":material/search_off:")
-else:
-    for number, row in enumerate(rows):
-        result(row, number)
-    if total > len(rows):
-        st.caption(f"Showing {len(rows):,} of {total:,}, best matches first.")
-        if st.button(f"Show {min(PAGE, total - len(rows))} more", key="directory_more", icon=":material/expand_more:"):
-            st.session_state["directory_shown"] = shown + PAGE
-            st.rerun()
+@st.fragment
+def find() -> None:
+    """The search box, the filters and the results: a search or a filter reruns only this part of the page."""
+    viewer = session.viewer_in_fragment()  # a logout elsewhere still ends this session at its next search
+    conn = cache.cursor()
+    version = cache.data_version(conn)
+    options = cache.facet_options(cycle, audience, version)
+    text = st.text_input("Search", key="directory_search",
+                         placeholder="Try: cataloging, info lit, José, Ball State, Northeast",
+                         help="Skills (names, aliases and British or American spellings), job titles, institutions, "
+                              "regions and names, accents and small typos forgiven. Members who list a skill you "
+                              "name come first, then people matching more of your words. Put a phrase in double "
+                              "quotes.").strip()
+    with st.expander("Filters", icon=":material/filter_list:"):
+        columns = st.columns(3)
+        chosen = {}
+        for number, (facet, label) in enumerate(FACETS):
+            chosen[facet] = columns[number % 3].multiselect(label, options.get(facet, []), key=f"facet_{facet}",
+                                                            placeholder="Any")
+    filters = tuple((facet, tuple(values)) for facet, values in chosen.items() if values)
+
+    shown = st.session_state.get("directory_shown", PAGE)
+    if st.session_state.get("_directory_query") != (text, filters, cycle):
+        st.session_state["_directory_query"] = (text, filters, cycle)
+        st.session_state["directory_shown"] = shown = PAGE
+    rows, total = cache.search_page(cycle, text, filters, audience, shown, version)
+
+    summary = (f"**{total:,}** member{'s' if total != 1 else ''} in the {cycle} directory"
+               + (f" matching *{escape(text)}*" if text else "") + (" (filtered)" if filters else ""))
+    if viewer.is_committee:
+        summary += " · " + ", ".join(f"{status} {count:,}"
+                                     for status, count in cache.status_counts(cycle, version).items())
+    st.markdown(summary)
+    if not rows:
+        st.info("Nobody matches that search. Try fewer words, a broader skill, or clear the filters." if text or filters
+                else "Nobody has agreed to be published for this year yet.", icon=":material/search_off:")
+    else:
+        for number, row in enumerate(rows):
+            result(row, number, text)
+        if total > len(rows):
+            st.caption(f"Showing {len(rows):,} of {total:,}, best matches first.")
+            # A callback, not a rerun: it runs before this part of the page is drawn again, whole run or not.
+            st.button(f"Show {min(PAGE, total - len(rows))} more", key="directory_more", icon=":material/expand_more:",
+                      on_click=lambda: st.session_state.update(directory_shown=shown + PAGE))
+
+    def results_csv() -> bytes:
+        """Every member this search matches, as CSV (built only when someone asks for it)."""
+        table, _ = search.search(cache.cursor(), cycle, text, search.Filters(**dict(filters)), audience=audience,
+                                 limit=None)
+        columns = ["name", "job_title", "department", "institution", "region", "county", "email", "skills",
+                   "other_skills", "open_to", "contact_method", "years"] + (["status"] if viewer.is_committee else [])
+        return exports.to_csv(table.select(columns).to_pandas())
+
+    st.download_button("These results (CSV)", results_csv, file_name=f"ali-skills-directory-{cycle}-search.csv",
+                       mime="text/csv", key="directory_download", icon=":material/download:", disabled=not rows)
+
+
+find()
 
 st.divider()
 st.header("Download", divider=False)
-left, right = st.columns([1, 2], vertical_alignment="top")
-
-
-def results_csv() -> bytes:
-    """Every member this search matches, as CSV (built only when someone asks for it)."""
-    table, _ = search.search(conn, cycle, text, search.Filters(**dict(filters)), audience=audience, limit=None)
-    columns = ["name", "job_title", "department", "institution", "region", "county", "email", "skills",
-               "other_skills", "open_to", "contact_method", "years"] + (["status"] if who.is_committee else [])
-    return exports.to_csv(table.select(columns).to_pandas())
-
-
-left.download_button("These results (CSV)", results_csv, file_name=f"ali-skills-directory-{cycle}-search.csv",
-                     mime="text/csv", key="directory_download", icon=":material/download:", disabled=not rows)
-with right:
+left, _ = st.columns([2, 1], vertical_alignment="top")
+with left:
     st.markdown(f"**ALI Annual Skills Directory {cycle}**: every published member, as a file to share or print.")
     buttons = st.columns(len(publication.FORMATS))
     for column, (fmt, (_, mime)) in zip(buttons, publication.FORMATS.items()):
@@ -155,6 +163,7 @@ with right:
                                icon=":material/description:", width="stretch")
 
 if who.is_committee:
+    conn = cache.cursor()
     held = directory.held(conn, cycle)
     st.divider()
     st.header("Held for review")

@@ -41,6 +41,7 @@ def _isolated_settings(tmp_path, monkeypatch):
         monkeypatch.delenv(f"ALI_SMTP_{name}", raising=False)
     monkeypatch.delenv("ALI_MAIL_FROM", raising=False)
     monkeypatch.delenv("ALI_MAIL_REPLY_TO", raising=False)
+    monkeypatch.setenv("ALI_WARM_SEARCH_INDEX", "0")  # a test builds the index when it searches (see test_search)
 
 
 @pytest.fixture(scope="session")

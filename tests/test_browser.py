@@ -401,6 +401,24 @@ def test_a_captured_cookie_opens_nothing_after_a_password_change(page, app, brow
     expect(page.get_by_text("Logged in as Chris Changer")).to_be_visible()
 
 
+def test_a_logout_elsewhere_ends_a_directory_session_at_its_next_search(page, app, browser):
+    # A search reruns only the directory's results (a fragment, app.py not run): the login is checked there too.
+    login(page, app, "chair")
+    other = replay(browser, app, login_cookie(page.context), "/directory")
+    try:
+        expect(other.get_by_text(re.compile(r"not published \d"))).to_be_visible(timeout=TIMEOUT_MS)
+        support.wait_until_quiet(other)
+        support.logout(page)
+        search = other.get_by_role("textbox", name="Search")
+        search.fill("cataloging")
+        search.press("Enter")
+        directory_count(other, matching="cataloging")
+        expect(other.get_by_text(re.compile(r"not published \d"))).to_have_count(0, timeout=TIMEOUT_MS)
+        expect(other.get_by_text("Logged in as")).to_have_count(0, timeout=TIMEOUT_MS)
+    finally:
+        other.context.close()
+
+
 @pytest.mark.parametrize("forgery", ["alg-none", "garbage"])
 def test_a_forged_cookie_is_a_visitor(app, browser, forgery):
     import jwt

@@ -122,3 +122,28 @@ def test_a_markdown_name_is_written_literally_on_the_profiles_write_to_button(de
     assert not at.exception
     [write] = [b.proto.label for b in at.get("link_button") if b.proto.label.startswith("Write to")]
     assert write == "Write to " + escape(name) and "\\*\\*x\\*\\*" in write
+
+
+def test_a_change_rebuilds_the_search_index_in_the_background(monkeypatch):
+    import threading
+
+    from lib import search
+
+    monkeypatch.setenv("ALI_WARM_SEARCH_INDEX", "1")
+    at = open_page(app("member"), "pages/directory.py")
+    at.multiselect(key="facet_statuses").select("held for review").run()
+    next(b for b in at.button if b.label == "Publish with these values").click().run()
+    assert not at.exception
+    for thread in threading.enumerate():
+        if thread.name == "ali-search-index":
+            thread.join()
+
+    def never(*_):
+        raise AssertionError("the index after the change was not built in the background")
+    monkeypatch.setattr(search, "_build", never)
+    conn = db.connect()
+    try:  # the data as it is after the review: both audiences' indexes are there already
+        assert "held.one@example.edu" in search.index(conn, "2025-26").table.column("email").to_pylist()
+        search.index(conn, "2025-26", search.COMMITTEE)
+    finally:
+        conn.close()

@@ -94,8 +94,59 @@ def test_several_terms_rank_those_matching_more_first(directory_conn):
     rows = table.to_pylist()
     assert rows[0]["email"] == "cat@pnw.edu" and rows[0]["matched_units"] == 2
     assert {r["email"] for r in rows} >= {"jose@bsu.edu", "maria@purdue.edu"}  # one term each
-    assert all(a["matched_units"] >= b["matched_units"] for a, b in zip(rows, rows[1:]))
+    key = [(r["listed_units"], r["matched_units"]) for r in rows]
+    assert key == sorted(key, reverse=True)
     assert total == len(rows)
+
+
+# Who lists the Metadata skill, who only says "metadata" elsewhere, and who is at Purdue or at IU Indianapolis
+# (whose former name, an alias, is "Indiana University-Purdue University Indianapolis").
+PEOPLE_RANKING = {
+    "morgan@purdue.edu": ("Morgan Meta", "Purdue University", "Metadata Librarian", "Metadata and Cataloging", "6",
+                          "Digitization, Metadata remediation", "Support", "Yes"),
+    "ann@bsu.edu": ("Ann Lister", "Ball State University", "Librarian", "Research", "5", "Metadata", "Support", "Yes"),
+    "pat@purdue.edu": ("Pat Kim", "Purdue University", "Librarian", "Research", "5", "Metadata", "Support", "Yes"),
+    "ira@iu.edu": ("Ira Indy", "Indiana University Indianapolis", "Librarian", "Research", "5", "Metadata",
+                   "Support", "Yes"),
+    "cy@iu.edu": ("Cy Class", "Indiana University Indianapolis", "Librarian", "Research", "5",
+                  "Classification, Cataloging", "Support", "Yes"),
+    "dee@purdue.edu": ("Dee Cat", "Purdue University", "Librarian", "Research", "5", "Cataloging", "Support", "Yes"),
+    "jo@bsu.edu": ("Jo Title", "Ball State University", "Metadata Specialist", "Research", "5", "Digitization",
+                   "Support", "Yes"),
+    "abe@iu.edu": ("Abe Alias", "Indiana University Indianapolis", "Metadata Librarian", "Research", "5",
+                   "Digitization", "Support", "Yes"),
+}
+LISTERS = {"ann@bsu.edu", "pat@purdue.edu", "ira@iu.edu"}
+
+
+@pytest.fixture
+def ranking_conn(conn):
+    """A directory where a named skill, other fields and an institution's alias compete."""
+    assert imports.import_bytes(conn, export(PEOPLE_RANKING, "9/15/2025"), "ranking.csv").ok
+    return conn
+
+
+def test_members_listing_the_skill_come_first(ranking_conn):
+    found = emails(ranking_conn, "metadata")
+    assert set(found[:3]) == LISTERS
+    # A job title, a department and an "other" answer all saying metadata still rank below listing the skill,
+    assert found[3:6] == ["morgan@purdue.edu", "abe@iu.edu", "jo@bsu.edu"]
+    # and a skill merely in the category "Metadata and discovery" ranks below those and a job title alone.
+    assert set(found[6:]) == {"cy@iu.edu", "dee@purdue.edu"}
+
+
+def test_the_named_skill_first_then_the_named_institution(ranking_conn):
+    table, _ = search.search(ranking_conn, "2025-26", "metadata Purdue", limit=None)
+    rows = table.to_pylist()
+    found = [row["email"] for row in rows]
+    # Those who list Metadata first: at Purdue University, then at IU Indianapolis (Purdue only in an old
+    # name), then elsewhere; only then the Purdue job title that says metadata without listing the skill.
+    assert found[:4] == ["pat@purdue.edu", "ira@iu.edu", "ann@bsu.edu", "morgan@purdue.edu"]
+    assert rows[0]["matched_skills"] == ["Metadata"] and rows[0]["listed_units"] == 1
+    assert rows[3]["listed_units"] == 0 and rows[3]["matched_units"] == 2
+    # Then those matching both words, at Purdue before IU Indianapolis: a Cataloging librarian at Purdue before a
+    # metadata job title at IU Indianapolis (as high a score), before a Cataloging librarian there.
+    assert found[4:] == ["dee@purdue.edu", "abe@iu.edu", "cy@iu.edu", "jo@bsu.edu"]
 
 
 def test_a_quoted_phrase_must_appear_as_written(directory_conn):
@@ -202,3 +253,44 @@ def test_the_command_line_searches_best_first(directory_conn, tmp_path):
     assert "Sam Shy" in committee.stdout and "[not published]" in committee.stdout
     refused = run("search", "x", "--cycle", "2025", env_db=copy)
     assert refused.returncode == 2 and "not a program year" in refused.stderr
+
+
+def _count_builds(monkeypatch) -> list[tuple]:
+    """Record every index build (cycle, audience) while still building it."""
+    builds, build = [], search._build
+
+    def counted(conn, cycle, audience):
+        builds.append((cycle, audience))
+        return build(conn, cycle, audience)
+    monkeypatch.setattr(search, "_build", counted)
+    return builds
+
+
+def test_the_index_is_built_ahead_and_again_after_a_change(directory_conn, monkeypatch):
+    search.forget_indexes()
+    builds = _count_builds(monkeypatch)
+    search.warm_in_background(directory_conn.cursor).join()
+    assert sorted(builds) == [("2025-26", search.COMMITTEE), ("2025-26", search.PUBLIC)]  # the current year
+    emails(directory_conn, "cataloging")
+    emails(directory_conn, "cataloging", audience=search.COMMITTEE)
+    assert len(builds) == 2  # searches found both built
+    held = directory.held(directory_conn, "2025-26").set_index("email").loc["eve@bsu.edu"]
+    directory.review(directory_conn, int(held["id"]), int(held["version"]), actor="member")
+    search.warm_in_background(directory_conn.cursor).join()  # what the dashboard does after a change
+    assert len(builds) == 4
+    assert "eve@bsu.edu" in emails(directory_conn, "cataloger") and len(builds) == 4
+
+
+def test_searches_arriving_during_a_build_wait_for_it(directory_conn, monkeypatch):
+    import threading
+
+    search.forget_indexes()
+    builds = _count_builds(monkeypatch)
+    found = []
+    threads = [threading.Thread(target=lambda: found.append(search.index(directory_conn.cursor(), "2025-26")))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert builds == [("2025-26", search.PUBLIC)] and all(index is found[0] for index in found)

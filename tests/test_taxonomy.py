@@ -151,6 +151,8 @@ def test_zine_librarianship_is_not_health_sciences(conn):
     ("Copyright law", "Copyright"),
     ("Web acessibility", "Accessibility"),
     ("Medical library services", "Health sciences librarianship"),
+    ("Community archives", "Archives"),  # the proposal's words hold a skill's whole name
+    ("Archives of the community", "Archives"),
 ])
 def test_a_close_skill_is_named(conn, typed, closest):
     assert skills.Index.from_db(conn).closest(typed) == closest
@@ -162,6 +164,8 @@ def test_two_skills_about_as_close_make_no_single_hint():
     assert len(found) == 2 and found[0].score - found[1].score < skills.HINT_MARGIN
     assert index.closest("Film and maps cataloging") is None
     assert index.closest("Film catalogueing") == "Film cataloging"
+    # Both names are in the typed text: still no single hint.
+    assert index.closest("Film cataloging and maps cataloging") is None
 
 
 def test_import_warnings_say_no_close_skill(conn):

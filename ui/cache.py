@@ -1,6 +1,7 @@
 """The one place Streamlit caching is used: the process-wide connection and cached reads."""
 from __future__ import annotations
 
+import gc
 import threading
 
 import duckdb
@@ -28,6 +29,11 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
     # DuckDB lets one process hold the file, so the running dashboard makes the nightly backup itself.
     backup.start_nightly(lambda: connection().cursor(), settings.backup_dir, settings.backup_time,
                          settings.backup_keep)
+    if settings.warm_search_index:  # the first visitor finds the directory's index built
+        search.warm_in_background(conn.cursor)
+    # What exists by now (modules, the app's code) lives as long as the process: frozen, the collector's
+    # automatic passes no longer walk it (see .streamlit/config.toml for the collection after every run).
+    gc.freeze()
     return conn
 
 
@@ -88,7 +94,7 @@ def restore_backup(path, actor: str):
             except duckdb.ConnectionException:
                 _open.clear()  # closed by the restore (or on its way to failing): the next use opens the file
                 connection()
-            st.cache_data.clear()
+            clear()
 
 
 def data_version(conn: duckdb.DuckDBPyConnection) -> int:
@@ -108,10 +114,22 @@ def trend(version: int) -> pd.DataFrame:
     return overview.trend(cursor())
 
 
-@st.cache_data(show_spinner="Searching the directory", max_entries=256)
-def search_page(cycle: str, text: str, filters: tuple, audience: str, limit: int, version: int) -> tuple[pa.Table, int]:
-    """Cached page of search results (filters as a tuple of (facet, values) pairs, so it can be a key)."""
-    return search.search(cursor(), cycle, text, search.Filters(**dict(filters)), audience=audience, limit=limit)
+# Results and facets are kept as the very objects (st.cache_resource), not pickled copies (st.cache_data): a
+# visitor's search then costs no unpickling. Both are read-only; the data version in the key refreshes them.
+# The database's path is part of their keys: another file (a test's, a restored one) may share a data version.
+@st.cache_resource(show_spinner="Searching the directory", max_entries=256)
+def _search_page(path: str, cycle: str, text: str, filters: tuple, audience: str, limit: int,
+                 version: int) -> tuple[tuple[dict, ...], int]:
+    """Cached page of search results as rows, for one database file."""
+    table, total = search.search(cursor(), cycle, text, search.Filters(**dict(filters)), audience=audience,
+                                 limit=limit)
+    return tuple(table.to_pylist()), total
+
+
+def search_page(cycle: str, text: str, filters: tuple, audience: str, limit: int,
+                version: int) -> tuple[tuple[dict, ...], int]:
+    """Cached page of search results as rows (filters as a tuple of (facet, values) pairs, so it can be a key)."""
+    return _search_page(str(get_settings().db_path), cycle, text, filters, audience, limit, version)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -120,15 +138,24 @@ def status_counts(cycle: str, version: int) -> dict[str, int]:
     return search.status_counts(cursor(), cycle)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def facet_options(cycle: str, audience: str, version: int) -> dict[str, list[str]]:
-    """Cached values of each directory facet."""
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _facet_options(path: str, cycle: str, audience: str, version: int) -> dict[str, list[str]]:
+    """Cached values of each directory facet, for one database file."""
     return search.facet_options(cursor(), cycle, audience)
 
 
+def facet_options(cycle: str, audience: str, version: int) -> dict[str, list[str]]:
+    """Cached values of each directory facet (read-only: the same lists for every session)."""
+    return _facet_options(str(get_settings().db_path), cycle, audience, version)
+
+
 def clear() -> None:
-    """Forget cached reads (after a write in this process)."""
+    """Forget cached reads (after a write in this process), and build the new search index in the background."""
     st.cache_data.clear()
+    _search_page.clear()
+    _facet_options.clear()
+    if get_settings().warm_search_index:
+        search.warm_in_background(connection().cursor)  # the connection found here, in the page's run
 
 
 @st.cache_data(show_spinner="Mapping coverage", max_entries=64)

@@ -1,8 +1,9 @@
 """Who is logged in, the login form, what each page requires, the sidebar and the selected program year.
 
 A login lives in this browser session and, for reloads, in a cookie holding a signed token. The token is
-checked against the database on every run (lib.auth.user_for_token), so logging out, changing a password
-or removing a user ends every session of that user at once.
+checked against the database once at the start of every run (lib.auth.user_for_token; pages then read the
+result, viewer()), so logging out, changing a password or removing a user ends every session of that user at
+its next action. A fragment's own rerun skips app.py, so a fragment checks again (viewer_in_fragment).
 """
 from __future__ import annotations
 
@@ -209,6 +210,18 @@ def _sync_cookie() -> None:
 def viewer() -> Viewer:
     """Return the viewer resolved by app.py for this run."""
     return st.session_state.get("_viewer", ANONYMOUS)
+
+
+def viewer_in_fragment() -> Viewer:
+    """Return the viewer inside a fragment: on the fragment's own rerun (app.py not run) the login is checked
+    again, and a viewer who changed (logged out elsewhere, password changed) gets the whole app run again."""
+    if _ROUTED.get():
+        return viewer()  # a whole run, inside the router: app.py checked moments ago
+    before, now = viewer(), current_viewer()
+    if now != before:
+        st.session_state["_viewer"] = now
+        st.rerun(scope="app")
+    return now
 
 
 def require_committee(what: str = "This page") -> Viewer:

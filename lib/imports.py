@@ -38,6 +38,7 @@ class Inspection:
     mapping: dict[str, str]
     mapping_source: str
     guessed: dict[str, str] = field(default_factory=dict)  # header -> field read from its answers, not its header
+    doubtful: dict[str, str] = field(default_factory=dict)  # header -> why its header's field was not proposed
 
     @property
     def unmapped(self) -> list[str]:
@@ -106,9 +107,12 @@ def inspect(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, sheet:
     shapes: dict[str, str | None] = {}
     kind = kind or forms.guess_kind(table.headers, guesses.from_answers(table, shapes))
     mapping = forms.propose_mapping(kind, table.headers) if kind else {}
+    doubtful = guesses.misfits(kind, table, mapping, shapes) if kind else {}
+    mapping = {header: name for header, name in mapping.items() if header not in doubtful}
     guessed = guesses.propose(kind, table, mapping, shapes) if kind else {}
     mapping.update(guessed)
-    return Inspection(table, file_hash(data), kind, mapping, "proposed", guessed)
+    doubtful = {header: why for header, why in doubtful.items() if header not in guessed}
+    return Inspection(table, file_hash(data), kind, mapping, "proposed", guessed, doubtful)
 
 
 # ---------------------------------------------------------------- the import
@@ -148,7 +152,9 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
     missing = forms.missing_required(kind, final_mapping)
     unmapped = not_imported(table.headers, final_mapping)
     if missing:
-        names = "; ".join(f"'{spec.label}' (field {spec.name})" for spec in missing)
+        parts = " or both fields " + " and ".join(forms.NAME_PARTS)
+        names = "; ".join(f"'{spec.label}' (field {spec.name}{parts if spec.name == 'name' else ''})"
+                          for spec in missing)
         left = f" Columns not imported: {listed(unmapped)}." if unmapped else ""
         raise ImportRefused(
             f"{file_name}: no column found for required field(s) {names}.{left} Map a column to it, "
@@ -156,9 +162,10 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
     result = ImportResult(file_name=file_name, file_hash=found.file_hash, kind=kind, cycle=cycle,
                           mapping=final_mapping, rows=table.rows, dry_run=dry_run,
                           mapping_source="given" if mapping else found.mapping_source, unmapped=unmapped,
-                          guessed={h: f for h, f in found.guessed.items() if final_mapping.get(h) == f})
+                          guessed={h: f for h, f in found.guessed.items() if final_mapping.get(h) == f},
+                          doubtful={h: why for h, why in found.doubtful.items() if not final_mapping.get(h)})
     result.warnings += [Problem(None, None, None, note) for note in table.notes]
-    if kind in ("attendance", "rosters") and not cycle:
+    if kind in forms.UNTIMED_KINDS and not cycle:
         raise ImportRefused(f"{file_name}: this file has no timestamps ({forms.KIND_LABELS[kind].lower()}), so "
                             "choose its program year (e.g. --cycle 2025-26)")
     if day_first is None:

@@ -39,7 +39,7 @@ def answers(sheet: Sheet, header: str) -> list[str]:
     return [text for text in (re.sub(r"\s+", " ", value or "").strip() for value in column) if text]
 
 
-def _is_timestamp(text: str) -> bool:
+def is_timestamp(text: str) -> bool:
     """Tell whether a cell is a date (and time) of either export shape, in a plausible year."""
     if not _DATE_LIKE.match(text):
         return False
@@ -101,7 +101,7 @@ def shape(values: list[str]) -> str | None:
         """The fraction of answers that pass a test."""
         return sum(1 for value in values if test(value)) / total
 
-    if share(_is_timestamp) >= 0.9:
+    if share(is_timestamp) >= 0.9:
         return "timestamp"
     if share(lambda v: re.match(EMAIL_RE, v.lower()) is not None) >= 0.9:
         return "email"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 import duckdb
 
 from . import cycles, forms, guesses, outcomes
-from .answers import parse_career_stage, split_checkboxes
+from .answers import EMAIL_RE, parse_career_stage, split_checkboxes
 from .db import audit, first, scalar, transaction
 from .settings import get_settings
 from .sheets import ImportRefused, Sheet, listed, quoted
@@ -59,6 +60,19 @@ def no_responses(sheet: Sheet) -> str | None:
             f"Nothing to import.{other}")
 
 
+def missing_header_row(sheet: Sheet) -> str | None:
+    """Say, naming the file, that its first row is a response rather than the questions; None when it is not."""
+    for header in sheet.headers:
+        what = ("an email address" if re.match(EMAIL_RE, header.strip().lower()) else
+                "a date and time" if guesses.is_timestamp(header) else None)
+        if what:
+            return (f"{sheet.file_name}: the header row seems to be missing: the first row holds {quoted(header)}, "
+                    f"{what}, so it looks like a response, not the questions. Download the responses again (the "
+                    "first row must hold the questions, as in a Google Forms export), or type the questions back "
+                    "into the first row.")
+    return None
+
+
 def not_imported(headers: list[str], mapping: dict[str, str]) -> list[str]:
     """Return the headers a mapping leaves out, in file order."""
     return [header for header in headers if not mapping.get(header)]
@@ -99,6 +113,9 @@ def inspect(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, sheet:
             kind: str | None = None) -> Inspection:
     """Read an upload and propose its kind and mapping (a remembered mapping first)."""
     table = read_sheet(data, file_name, sheet)
+    headless = missing_header_row(table)
+    if headless:
+        raise ImportRefused(headless)
     remembered = remembered_mapping(conn, table.headers)
     if remembered and (kind is None or remembered[0] == kind):
         return Inspection(table, file_hash(data), remembered[0], remembered[1], "remembered")
@@ -143,31 +160,44 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
     empty = no_responses(table)
     if empty:
         raise ImportRefused(empty)
+    def preview(final_mapping: dict[str, str]) -> ImportResult:
+        """What the file was read as, for the refusal or the import that follows."""
+        return ImportResult(
+            file_name=file_name, file_hash=found.file_hash, kind=found.kind, cycle=cycle, mapping=final_mapping,
+            rows=table.rows, dry_run=dry_run, mapping_source="given" if mapping else found.mapping_source,
+            unmapped=not_imported(table.headers, final_mapping),
+            guessed={h: f for h, f in found.guessed.items() if final_mapping.get(h) == f},
+            doubtful={h: why for h, why in found.doubtful.items() if not final_mapping.get(h)})
+
+    def refuse(message: str, final_mapping: dict[str, str]) -> ImportRefused:
+        """A refusal that carries what the file was read as."""
+        seen = preview(final_mapping)
+        seen.errors.append(Problem(None, None, None, message))
+        return ImportRefused(message, seen)
+
     if found.kind is None:
-        raise ImportRefused(
-            f"{file_name}: could not tell which form this is from its headers ({listed(table.headers, 6)}). "
-            f"Choose the kind ({', '.join(forms.KINDS)}) and map the columns.")
+        raise refuse(f"{file_name}: could not tell which form this is from its headers ({listed(table.headers, 6)}). "
+                     f"Its headers match none of the forms well enough: check that this is a responses export of one "
+                     f"of them, then choose the kind ({', '.join(forms.KINDS)}) and map the columns.", {})
     kind = found.kind
-    final_mapping = _merge_mapping(kind, table.headers, found.mapping, mapping or {}, file_name)
+    try:
+        final_mapping = _merge_mapping(kind, table.headers, found.mapping, mapping or {}, file_name)
+    except ImportRefused as exc:
+        raise refuse(str(exc), found.mapping) from exc
     missing = forms.missing_required(kind, final_mapping)
-    unmapped = not_imported(table.headers, final_mapping)
     if missing:
         parts = " or both fields " + " and ".join(forms.NAME_PARTS)
         names = "; ".join(f"'{spec.label}' (field {spec.name}{parts if spec.name == 'name' else ''})"
                           for spec in missing)
+        unmapped = not_imported(table.headers, final_mapping)
         left = f" Columns not imported: {listed(unmapped)}." if unmapped else ""
-        raise ImportRefused(
-            f"{file_name}: no column found for required field(s) {names}.{left} Map a column to it, "
-            f"e.g. --map \"Header text={missing[0].name}\".")
-    result = ImportResult(file_name=file_name, file_hash=found.file_hash, kind=kind, cycle=cycle,
-                          mapping=final_mapping, rows=table.rows, dry_run=dry_run,
-                          mapping_source="given" if mapping else found.mapping_source, unmapped=unmapped,
-                          guessed={h: f for h, f in found.guessed.items() if final_mapping.get(h) == f},
-                          doubtful={h: why for h, why in found.doubtful.items() if not final_mapping.get(h)})
-    result.warnings += [Problem(None, None, None, note) for note in table.notes]
+        raise refuse(f"{file_name}: no column found for required field(s) {names}.{left} Map a column to it, "
+                     f"e.g. --map \"Header text={missing[0].name}\".", final_mapping)
     if kind in forms.UNTIMED_KINDS and not cycle:
-        raise ImportRefused(f"{file_name}: this file has no timestamps ({forms.KIND_LABELS[kind].lower()}), so "
-                            "choose its program year (e.g. --cycle 2025-26)")
+        raise refuse(f"{file_name}: this file has no timestamps ({forms.KIND_LABELS[kind].lower()}), so "
+                     "choose its program year (e.g. --cycle 2025-26)", final_mapping)
+    result = preview(final_mapping)
+    result.warnings += [Problem(None, None, None, note) for note in table.notes]
     if day_first is None:
         day_first = get_settings().day_first
     report(0.15, "Checking every row")

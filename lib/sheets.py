@@ -28,6 +28,11 @@ DAMAGED_XLSX = ("this is not a readable Excel workbook (it may be damaged or cut
 class ImportRefused(ValueError):
     """The whole file is refused (unreadable, too large, unknown kind, missing required column)."""
 
+    def __init__(self, message: str, preview=None):
+        """Keep what the importer saw before refusing (its mapping, for --json and the page), when it got that far."""
+        super().__init__(message)
+        self.preview = preview
+
 
 @dataclass
 class Sheet:

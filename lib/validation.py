@@ -75,6 +75,7 @@ class ImportResult:
     def to_dict(self) -> dict:
         """Return a JSON-ready summary."""
         data = asdict(self)
+        data["ok"] = self.ok
         data["errors"] = [asdict(p) for p in self.errors]
         data["warnings"] = [asdict(p) for p in self.warnings]
         return data

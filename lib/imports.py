@@ -18,7 +18,7 @@ from . import cycles, forms, guesses, outcomes
 from .answers import EMAIL_RE, parse_career_stage, split_checkboxes
 from .db import audit, first, scalar, transaction
 from .settings import get_settings
-from .sheets import ImportRefused, Sheet, listed, quoted
+from .sheets import DOWNLOAD_HINT, ImportRefused, Sheet, listed, quoted
 from .sheets import read as read_sheet
 from .validation import MAX_LISTED, ImportResult, Problem, Staging
 
@@ -73,6 +73,14 @@ def missing_header_row(sheet: Sheet) -> str | None:
     return None
 
 
+def unknown_form(sheet: Sheet) -> str:
+    """Say, naming the file, that its headers match none of the forms, and what to do about it."""
+    return (f"{sheet.file_name}: could not tell which form this is from its headers ({listed(sheet.headers, 6)}): "
+            f"they match none of the forms ({', '.join(forms.KIND_LABELS.values())}). Check that this is the "
+            f"responses export of one of them. {DOWNLOAD_HINT} If it is, choose its form and map its columns to the "
+            "form's fields by hand.")
+
+
 def not_imported(headers: list[str], mapping: dict[str, str]) -> list[str]:
     """Return the headers a mapping leaves out, in file order."""
     return [header for header in headers if not mapping.get(header)]
@@ -123,9 +131,16 @@ def inspect(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, sheet:
     # columns its headers left out are read for what their answers look like (which may also tell the kind).
     shapes: dict[str, str | None] = {}
     kind = kind or forms.guess_kind(table.headers, guesses.from_answers(table, shapes))
-    mapping = forms.propose_mapping(kind, table.headers) if kind else {}
-    doubtful = guesses.misfits(kind, table, mapping, shapes) if kind else {}
-    mapping = {header: name for header, name in mapping.items() if header not in doubtful}
+    mapping: dict[str, str] = {}
+    doubtful: dict[str, str] = {}
+    # A header whose answers do not fit its field leaves the field to the next header that asks it ("Your Title"
+    # holding Dr and Mr leaves the job title to "Job title"); each round sets aside at least one more header.
+    while kind:
+        mapping = forms.propose_mapping(kind, [header for header in table.headers if header not in doubtful])
+        found = guesses.misfits(kind, table, mapping, shapes)
+        if not found:
+            break
+        doubtful.update(found)
     guessed = guesses.propose(kind, table, mapping, shapes) if kind else {}
     mapping.update(guessed)
     doubtful = {header: why for header, why in doubtful.items() if header not in guessed}
@@ -176,9 +191,7 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
         return ImportRefused(message, seen)
 
     if found.kind is None:
-        raise refuse(f"{file_name}: could not tell which form this is from its headers ({listed(table.headers, 6)}). "
-                     f"Its headers match none of the forms well enough: check that this is a responses export of one "
-                     f"of them, then choose the kind ({', '.join(forms.KINDS)}) and map the columns.", {})
+        raise refuse(unknown_form(table), {})
     kind = found.kind
     try:
         final_mapping = _merge_mapping(kind, table.headers, found.mapping, mapping or {}, file_name)

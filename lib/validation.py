@@ -280,11 +280,18 @@ class Staging:
         if self.header("name"):
             self.list_rows("SELECT _row, f_name FROM import_base WHERE name_had_html ORDER BY _row", [],
                            self.header("name"), "HTML tags removed from the name", errors=False)
+        # A name in two parts is reviewed as the name they join into.
+        reviewed = {*(name for name, _, _ in _REVIEWED_FIELDS), *forms.NAME_PARTS} if self.kind == "skills" else set()
         for name in self.columns:
             column = _fcol(name)
+            held = ", and held for review before it is published" if name in reviewed else ""
             self.list_rows(f"SELECT _row, {column} FROM import_base WHERE starts_with(ltrim({column}), '=')"
                            " ORDER BY _row", [], self.header(name),
-                           "looks like a spreadsheet formula: kept as plain text, never run", errors=False)
+                           f"looks like a spreadsheet formula: kept as plain text, never run{held}", errors=False)
+            if name in reviewed:
+                self.list_rows(f"SELECT _row, {column} FROM import_base WHERE regexp_matches({column}, ?)"
+                               " ORDER BY _row", [_MARKUP], self.header(name),
+                               "contains markup (HTML tags): held for review before it is published", errors=False)
 
     def _institutions(self, inst_key: str) -> None:
         """Match each distinct typed institution once (aliases, campus, fuzzy); flag the unknown ones."""

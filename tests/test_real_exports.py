@@ -234,3 +234,68 @@ def test_a_chosen_program_year_the_timestamps_contradict_is_warned(conn, shape):
     assert not [w for w in right.warnings if "program year" in w.message]
     assert not [w for w in imports.import_bytes(conn, data, name, dry_run=True).warnings
                 if "program year" in w.message]
+
+
+# ------------------------------------------------------------------ 2. one question asked in two form sections
+
+AVAILABILITY = "When are you available?"
+APPLICATION = ["Timestamp", "Email Address", "Full name", "Institution", "How long have you worked in libraries?",
+               AVAILABILITY, "I agree to the participant expectations", AVAILABILITY]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_question_repeated_in_two_sections_merges_per_row(conn, shape):
+    rows = [[when(15), "ana@example.edu", "Ana López", "Purdue University", "1-2 years",
+             ["Monday evening", "Tuesday morning"], "Yes", ""],
+            [when(16), "ben@example.edu", "Ben Okafor", "Purdue University", "Less than 1 year", "", "Yes",
+             ["Wednesday afternoon"]],
+            [when(17), "cy@example.edu", "Cy Park", "Purdue University", "2-3 years", ["Monday evening"], "Yes",
+             ["Monday evening", "Friday morning"]]]
+    data, name = export(shape, APPLICATION, rows)
+    result = imports.import_bytes(conn, data, name)
+    assert result.ok and result.kind == "applications"
+    assert result.mapping[AVAILABILITY] == "availability" and not result.unmapped
+    assert any("asked in 2 columns" in w.message for w in result.warnings)
+    stored = dict(conn.execute("""SELECT p.email, a.availability FROM applications a
+                                  JOIN people p ON p.id = a.person_id""").fetchall())
+    assert stored == {"ana@example.edu": ["mon-eve", "tue-am"], "ben@example.edu": ["wed-pm"],
+                      "cy@example.edu": ["mon-eve", "fri-am"]}
+
+
+# ------------------------------------------------------------------ 5. an "Other" answer through a short alias
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_only_a_whole_answer_equal_to_a_name_or_alias_is_recognised(conn, shape):
+    header = ["Timestamp", "Email Address", "Your name", "Institution", "Areas of expertise", CONSENT]
+    rows = [[when(15), "ana@example.edu", "Ana López", "Purdue University", ["PM (1300-1900)", "Metadata"], "Yes"],
+            [when(16), "ben@example.edu", "Ben Okafor", "Purdue University", ["P.M.", "Métadata"], "Yes"]]
+    data, name = export(shape, header, rows)
+    result = imports.import_bytes(conn, data, name)
+    assert result.ok
+    proposed = [(w.row, w.value) for w in result.warnings if "proposed for the taxonomy" in w.message]
+    assert proposed == [(2, "PM (1300-1900)")]
+    linked = dict(conn.execute("""SELECT p.email, list(s.name ORDER BY s.name) FROM person_skills ps
+        JOIN skills s ON s.id = ps.skill_id JOIN survey_responses r ON r.id = ps.response_id
+        JOIN people p ON p.id = r.person_id GROUP BY p.email""").fetchall())
+    assert linked == {"ana@example.edu": ["Metadata"], "ben@example.edu": ["Metadata", "Project management"]}
+
+
+# ------------------------------------------------------------------ 9. a typo in an email
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_new_email_one_letter_from_the_same_persons_is_warned(conn, shape):
+    header = ["Timestamp", "Email Address", "Your name", "Institution", "Areas of expertise", CONSENT]
+    first = [[when(15), "jose.mendez@ucsd.edu", "José Méndez", "Purdue University", ["Metadata"], "Yes"]]
+    data, name = export(shape, header, first, "first")
+    assert imports.import_bytes(conn, data, name).ok
+    later = [[when(20), "jose.mendez@ucsd.esu", "Jose Mendez", "Purdue University", ["Metadata"], "Yes"],
+             [when(21), "jose.mendes@ucsd.edu", "Joseph Mendes", "Purdue University", ["Metadata"], "Yes"],
+             [when(22), "zoe@example.edu", "Zoë Park", "Purdue University", ["Metadata"], "Yes"],
+             [when(23), "zoe@example.edy", "Zoë Park", "Purdue University", ["Metadata"], "Yes"]]
+    data, name = export(shape, header, later, "later")
+    result = imports.import_bytes(conn, data, name)
+    assert result.ok and result.new_people == 4  # nothing is merged
+    typos = [(w.row, w.column, w.value) for w in result.warnings if "one letter away" in w.message]
+    assert typos == [(2, "Email Address", "jose.mendez@ucsd.esu"), (5, "Email Address", "zoe@example.edy")]
+    assert "jose.mendez@ucsd.edu" in next(w.message for w in result.warnings if w.row == 2 and "letter" in w.message)
+    assert "row 4 of this file" in next(w.message for w in result.warnings if w.row == 5 and "letter" in w.message)

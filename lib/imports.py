@@ -199,11 +199,13 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
         raise refuse(str(exc), found.mapping) from exc
     missing = forms.missing_required(kind, final_mapping)
     if missing:
-        parts = " or both fields " + " and ".join(forms.NAME_PARTS)
-        names = "; ".join(f"'{spec.label}' (field {spec.name}{parts if spec.name == 'name' else ''})"
+        parts = " or two columns, the given and the family name (fields " + " and ".join(forms.NAME_PARTS) + ")"
+        names = "; ".join(f"'{spec.label}' (field {spec.name}){parts if spec.name == 'name' else ''}"
                           for spec in missing)
         unmapped = not_imported(table.headers, final_mapping)
         left = f" Columns not imported: {listed(unmapped)}." if unmapped else ""
+        weak = {header: why for header, why in found.doubtful.items() if header in unmapped}
+        left += "".join(f" {quoted(header)}: {why}." for header, why in weak.items())
         raise refuse(f"{file_name}: no column found for required field(s) {names}.{left} Map a column to it, "
                      f"e.g. --map \"Header text={missing[0].name}\".", final_mapping)
     if kind in forms.UNTIMED_KINDS and not cycle:

@@ -1,6 +1,8 @@
 """Exports as people really make them: names in two columns, blank answers, misleading headers, the wrong year."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lib import directory, forms, imports
@@ -299,3 +301,64 @@ def test_a_new_email_one_letter_from_the_same_persons_is_warned(conn, shape):
     assert typos == [(2, "Email Address", "jose.mendez@ucsd.esu"), (5, "Email Address", "zoe@example.edy")]
     assert "jose.mendez@ucsd.edu" in next(w.message for w in result.warnings if w.row == 2 and "letter" in w.message)
     assert "row 4 of this file" in next(w.message for w in result.warnings if w.row == 5 and "letter" in w.message)
+
+
+# ------------------------------------------------------------------ 7 and 8 on the command line
+
+def _cli(tmp_path, header, rows, *args, shape="sheet_csv"):
+    """Write an export and run `import --json` on it against a fresh database; return (process, stdout JSON)."""
+    from tests.test_cli import run
+
+    data, name = export(shape, header, rows)
+    path = tmp_path / name
+    path.write_bytes(data)
+    done = run("import", str(path), "--json", *args, env_db=tmp_path / "cli.duckdb")
+    return done, json.loads(done.stdout)
+
+
+def test_json_prints_the_preview_of_a_refusal_with_the_reason_on_stderr_too(tmp_path):
+    header = ["Timestamp", "Email Address", "Full name", "Which user group do you work with most?",
+              "Institution", "Areas of expertise"]
+    done, body = _cli(tmp_path, header, [[when(15), "ana@example.edu", "Ana López", "Students",
+                                          "Purdue University", ["Metadata"]]])
+    assert done.returncode == 2 and body["ok"] is False
+    assert body["kind"] == "skills" and body["mapping"]["Full name"] == "name"
+    assert body["unmapped"] == ["Which user group do you work with most?"]
+    assert "Consent to publish" in body["refused"] and body["errors"][0]["message"] == body["refused"]
+    assert "timestamps" not in body["refused"]
+    assert done.stderr.startswith("error: responses.csv: no column found") and "Consent to publish" in done.stderr
+
+
+def test_json_prints_row_errors_on_stdout_and_names_them_on_stderr(tmp_path):
+    header = ["Timestamp", "Email Address", "Your name", "Institution", "Areas of expertise", CONSENT]
+    done, body = _cli(tmp_path, header, [[when(15), "ana@example.edu", "Ana López", "Purdue University", ["Metadata"],
+                                          "Yes"],
+                                         [when(16), "not-an-address", "Ben Okafor", "Purdue University", ["Metadata"],
+                                          "Yes"]], shape="form_csv")
+    assert done.returncode == 2 and body["ok"] is False and body["errors"][0]["row"] == 3
+    assert body["mapping"]["Your name"] == "name"
+    assert "1 problem(s); nothing was imported" in done.stderr and "row 3, column 'Email Address'" in done.stderr
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_json_of_a_file_missing_its_header_row(tmp_path, shape):
+    rows = [[r[0], r[1], f"{r[3]} {r[2]}", *r[4:]] for r in split_rows()]
+    done, body = _cli(tmp_path, [str(c) if not isinstance(c, list) else ", ".join(c) for c in rows[0]], rows[1:],
+                      "--kind", "skills", shape=shape)
+    assert done.returncode == 2 and body["ok"] is False and "header row seems to be missing" in body["refused"]
+    assert "header row seems to be missing" in done.stderr
+
+
+def test_a_header_set_aside_leaves_its_field_to_the_next_header_that_asks_it(conn):
+    header = ["Timestamp", "Email Address", "Full name", "Your Title", "Job title", "Institution",
+              "Areas of expertise", CONSENT]
+    rows = [[when(15), "ana@example.edu", "Ana López", "Dr.", "<script>alert(1)</script>", "Purdue University",
+             ["Metadata"], "Yes"],
+            [when(16), "ben@example.edu", "Ben Okafor", "Mr", "Archivist", "Purdue University", ["Metadata"], "Yes"]]
+    data, name = export("form_csv", header, rows)
+    found = imports.inspect(conn, data, name)
+    assert found.mapping["Job title"] == "job_title" and "Your Title" in found.doubtful
+    result = imports.import_bytes(conn, data, name)
+    held = [(w.row, w.column, w.value) for w in result.warnings if "held for review" in w.message]
+    assert held == [(2, "Job title", "<script>alert(1)</script>")]
+    assert list(directory.held(conn, "2025-26")["email"]) == ["ana@example.edu"]

@@ -195,11 +195,12 @@ def _import_command(conn, args) -> int:
         result = imports.import_file(conn, args.file, kind=args.kind, cycle=args.cycle, mapping=_parse_maps(args.map),
                                      dry_run=args.dry_run, actor="cli", sheet=args.sheet,
                                      day_first=True if args.day_first else None)
-    except ImportRefused as exc:
+    except ValueError as exc:  # ImportRefused, or a malformed --cycle or --map
         if args.json:
-            seen = exc.preview or imports.ImportResult(file_name=args.file.name, file_hash="", kind=None, cycle=args.cycle,
-                                                       mapping={}, dry_run=args.dry_run,
-                                                       errors=[imports.Problem(None, None, None, str(exc))])
+            # A file refused before its columns were read (unreadable, a bad --cycle) has no mapping to show.
+            seen = getattr(exc, "preview", None) or imports.ImportResult(
+                file_name=args.file.name, file_hash="", kind=args.kind, cycle=args.cycle, mapping={},
+                dry_run=args.dry_run, errors=[imports.Problem(None, None, None, str(exc))])
             print(json.dumps({**seen.to_dict(), "refused": str(exc)}, default=str))
         raise
     _print_import(result, args.json)

@@ -362,3 +362,19 @@ def test_a_header_set_aside_leaves_its_field_to_the_next_header_that_asks_it(con
     held = [(w.row, w.column, w.value) for w in result.warnings if "held for review" in w.message]
     assert held == [(2, "Job title", "<script>alert(1)</script>")]
     assert list(directory.held(conn, "2025-26")["email"]) == ["ana@example.edu"]
+
+
+def test_json_of_an_unreadable_file_or_a_bad_program_year(tmp_path):
+    from tests.test_cli import run
+
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"\r\n")
+    done = run("import", str(empty), "--json", env_db=tmp_path / "cli.duckdb")
+    body = json.loads(done.stdout)
+    assert done.returncode == 2 and body["ok"] is False and body["file_name"] == "empty.csv"
+    assert "the file is empty" in body["refused"] and "Download responses" in body["refused"]
+    assert "the file is empty" in done.stderr
+    header = ["Timestamp", "Email Address", "Your name", "Institution", "Areas of expertise", CONSENT]
+    done, body = _cli(tmp_path, header, [[when(15), "ana@example.edu", "Ana López", "Purdue University",
+                                          ["Metadata"], "Yes"]], "--cycle", "2025")
+    assert done.returncode == 2 and body["ok"] is False and body["refused"] and "error:" in done.stderr

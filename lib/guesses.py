@@ -169,6 +169,8 @@ def propose(kind: str, sheet: Sheet, mapping: dict[str, str],
 _HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|professor|rev|sir|madam|mister)\.?$", re.IGNORECASE)
 _YES_NO_FIELDS = ("consent", "agreement", "consent_to_quote")
 _NAME_FIELDS = ("name", "given_name", "family_name")
+# The headers Google itself writes: their column is that field whatever its cells hold (bad cells are row errors).
+_GOOGLE_HEADERS = {"timestamp": "timestamp", "email address": "email"}
 # A header's field stands when this share of its answers fits it (a few odd answers are the rows' problems).
 _FITS = 0.5
 
@@ -215,7 +217,7 @@ def misfits(kind: str, sheet: Sheet, mapping: dict[str, str],
     shapes = {} if shapes is None else shapes
     doubts: dict[str, str] = {}
     for header, name in mapping.items():
-        if name.startswith("month:"):
+        if name.startswith("month:") or _GOOGLE_HEADERS.get(forms.normalise_header(header)) == name:
             continue
         values = answers(sheet, header)
         if not values:

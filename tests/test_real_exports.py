@@ -158,7 +158,8 @@ def test_a_header_is_only_a_weak_guess_when_its_answers_do_not_fit(conn):
     ("consent", "Publish?", ["https://example.org/a", "https://example.org/b"], "not yes or no"),
     ("name", "Your name", ["ana@example.edu", "ben@example.edu"], "email addresses"),
     ("name", "Your name", ["1994", "2001"], "not names"),
-    ("timestamp", "Timestamp", ["yesterday", "soon"], "not dates and times"),
+    ("timestamp", "Submitted", ["yesterday", "soon"], "not dates and times"),
+    ("email", "Username", ["ana.lopez", "bokafor"], "not email addresses"),
 ])
 def test_each_field_checks_its_answers(field_name, header, values, reason):
     from lib import guesses
@@ -167,6 +168,14 @@ def test_each_field_checks_its_answers(field_name, header, values, reason):
     data, name = export("sheet_csv", [header], [[value] for value in values])
     doubts = guesses.misfits("skills", read(data, name), {header: field_name})
     assert reason in doubts[header]
+
+
+def test_the_headers_google_writes_are_trusted_whatever_their_cells_hold():
+    from lib import guesses
+    from lib.sheets import read
+
+    data, name = export("sheet_csv", ["Timestamp", "Email Address"], [["someday", "x-at-example.edu"]])
+    assert guesses.misfits("skills", read(data, name), {"Timestamp": "timestamp", "Email Address": "email"}) == {}
 
 
 # ------------------------------------------------------------------ 6. consent answers that cannot be read

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import forms
 from .answers import is_no, is_yes
-from .validation import Problem
+from .validation import _MARKUP, _REVIEWED_FIELDS, Problem, _fcol
 
 if TYPE_CHECKING:
     from .validation import Staging
@@ -17,8 +18,27 @@ if TYPE_CHECKING:
 _YES_NO = {"skills": ("consent", "not published"), "outcomes": ("consent_to_quote", "not quoted")}
 
 
+def formulas_and_markup(stage: Staging) -> None:
+    """Warn about cells a spreadsheet would run as a formula, and markup in survey answers held for review."""
+    # A name in two parts is reviewed as the name they join into.
+    reviewed = {*(name for name, _, _ in _REVIEWED_FIELDS), *forms.NAME_PARTS} if stage.kind == "skills" else set()
+    for name in stage.columns:
+        column = _fcol(name)
+        held = ", and held for review before it is published" if name in reviewed else ""
+        stage.list_rows(f"SELECT _row, {column} FROM import_base WHERE starts_with(ltrim({column}), '=')"
+                        " ORDER BY _row", [], stage.header(name),
+                        f"looks like a spreadsheet formula: kept as plain text, never run{held}", errors=False)
+        if name in reviewed:
+            stage.list_rows(f"SELECT _row, {column} FROM import_base WHERE regexp_matches({column}, ?)"
+                            " ORDER BY _row", [_MARKUP], stage.header(name),
+                            "contains markup (HTML tags): held for review before it is published", errors=False)
+
+
 def blank_answers(stage: Staging) -> None:
-    """Warn about valid rows with no name or no institution (an empty email is already a row error)."""
+    """Refuse rows with no email where one is required; warn about valid rows with no name or no institution."""
+    if stage.header("email") and forms.field(stage.kind, "email").required:
+        stage.list_rows("SELECT _row, f_email FROM import_base WHERE email_text = '' ORDER BY _row", [],
+                        stage.header("email"), "no email address: it is required (it tells who answered)")
     if stage.kind not in ("skills", "applications"):
         return
     held = "held for review: not published until a name is added on the Directory page"

@@ -175,6 +175,7 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
     empty = no_responses(table)
     if empty:
         raise ImportRefused(empty)
+
     def preview(final_mapping: dict[str, str]) -> ImportResult:
         """What the file was read as, for the refusal or the import that follows."""
         return ImportResult(

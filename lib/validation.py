@@ -206,6 +206,7 @@ class Staging:
             self.stage("incoming", pa.Table.from_pandas(records, preserve_index=False))
         from . import checks  # the checks add Problems, so they import this module
 
+        checks.formulas_and_markup(self)
         checks.blank_answers(self)
         self.result.unreadable_consent = checks.unreadable_consent(self)
         checks.program_year(self)
@@ -274,24 +275,9 @@ class Staging:
             condition = "NOT regexp_full_match(email_text, ?) AND email_text <> ''"
             self.list_rows(f"SELECT _row, f_email FROM import_base WHERE {condition} ORDER BY _row", [EMAIL_RE],
                            self.header("email"), "not an email address")
-            if email_required:
-                self.list_rows("SELECT _row, f_email FROM import_base WHERE email_text = '' ORDER BY _row", [],
-                               self.header("email"), "no email address: it is required (it tells who answered)")
         if self.header("name"):
             self.list_rows("SELECT _row, f_name FROM import_base WHERE name_had_html ORDER BY _row", [],
                            self.header("name"), "HTML tags removed from the name", errors=False)
-        # A name in two parts is reviewed as the name they join into.
-        reviewed = {*(name for name, _, _ in _REVIEWED_FIELDS), *forms.NAME_PARTS} if self.kind == "skills" else set()
-        for name in self.columns:
-            column = _fcol(name)
-            held = ", and held for review before it is published" if name in reviewed else ""
-            self.list_rows(f"SELECT _row, {column} FROM import_base WHERE starts_with(ltrim({column}), '=')"
-                           " ORDER BY _row", [], self.header(name),
-                           f"looks like a spreadsheet formula: kept as plain text, never run{held}", errors=False)
-            if name in reviewed:
-                self.list_rows(f"SELECT _row, {column} FROM import_base WHERE regexp_matches({column}, ?)"
-                               " ORDER BY _row", [_MARKUP], self.header(name),
-                               "contains markup (HTML tags): held for review before it is published", errors=False)
 
     def _institutions(self, inst_key: str) -> None:
         """Match each distinct typed institution once (aliases, campus, fuzzy); flag the unknown ones."""

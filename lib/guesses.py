@@ -176,10 +176,10 @@ _FITS = 0.5
 
 
 def _is_name(text: str) -> bool:
-    """Tell whether a cell reads like a person's name: a few words of letters, no digits, no address."""
+    """Tell whether a cell reads like a person's name: a few words with letters, no address or link."""
     text = re.sub(r"<[^>]*>", " ", text)  # markup is the rows' problem (held for review), not the column's
     words = text.split()
-    return (0 < len(words) <= 6 and len(text) <= 80 and not re.search(r"\d|@|://", text)
+    return (0 < len(words) <= 6 and len(text) <= 80 and not re.search(r"@|://", text)
             and re.search(r"[^\W\d_]", text) is not None)
 
 

@@ -102,7 +102,8 @@ def email_typos(stage: Staging) -> None:
                        UNION ALL SELECT email, name, row FROM incoming_people)
         SELECT DISTINCT n.row, n.email, k.email, k.row FROM new n JOIN known k
           ON lower(strip_accents(trim(k.name))) = lower(strip_accents(trim(n.name)))
-         AND k.email <> n.email AND levenshtein(k.email, n.email) = 1
+         AND k.email <> n.email AND abs(length(k.email) - length(n.email)) <= 1
+         AND levenshtein(k.email, n.email) = 1
         WHERE k.row IS NULL OR k.row < n.row
         ORDER BY n.row""").fetchall()
     for row_no, email, other, other_row in found:

@@ -159,3 +159,13 @@ def is_yes(value: object) -> bool:
     """Tell whether a consent or agreement answer says yes."""
     text = str(value or "").strip().lower().rstrip(".!")
     return text in YES or text.startswith(("yes", "i agree", "i consent"))
+
+
+NO = ("no", "n", "false", "0", "disagree", "i disagree", "i do not agree", "i don't agree", "decline", "i decline",
+      "i do not consent", "i don't consent")
+
+
+def is_no(value: object) -> bool:
+    """Tell whether a consent or agreement answer says no."""
+    text = str(value or "").strip().lower().rstrip(".!")
+    return text in NO or text.startswith(("no,", "no ", "i do not", "i don't"))

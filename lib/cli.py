@@ -209,12 +209,38 @@ def _print_import(result, as_json: bool) -> None:
         print(f"  batch {result.batch_id} (undo: python -m lib imports undo {result.batch_id})")
     for header, target in result.guessed.items():
         print(f"  guessed from its answers: '{header}' -> {target} (override with --map \"{header}=FIELD\")")
+    for header, why in result.doubtful.items():
+        print(f"  weak guess, not used: '{header}': {why} (use it with --map \"{header}=FIELD\")")
     if result.unmapped:
         print("  not imported (no field chosen): " + "; ".join(f"'{h}'" for h in result.unmapped))
     for warning in result.warnings[:20]:
         print(f"  warning: {warning}")
     if len(result.warnings) > 20:
         print(f"  ... and {len(result.warnings) - 20} more warnings")
+
+
+def _import_command(conn, args) -> int:
+    """Run `import`: with --json the preview object is always printed, a refusal's included (exit 2)."""
+    from . import imports
+    try:
+        result = imports.import_file(conn, args.file, kind=args.kind, cycle=args.cycle, mapping=_parse_maps(args.map),
+                                     dry_run=args.dry_run, actor="cli", sheet=args.sheet,
+                                     day_first=True if args.day_first else None)
+    except ValueError as exc:  # ImportRefused, or a malformed --cycle or --map
+        if args.json:
+            # A file refused before its columns were read (unreadable, a bad --cycle) has no mapping to show.
+            seen = getattr(exc, "preview", None) or imports.ImportResult(
+                file_name=args.file.name, file_hash="", kind=args.kind, cycle=args.cycle, mapping={},
+                dry_run=args.dry_run, errors=[imports.Problem(None, None, None, str(exc))])
+            print(json.dumps({**seen.to_dict(), "refused": str(exc)}, default=str))
+        raise
+    _print_import(result, args.json)
+    if not result.ok:
+        print(f"error: {args.file.name}: {len(result.errors)} problem(s); nothing was imported", file=sys.stderr)
+        for problem in result.errors[:50]:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,18 +303,7 @@ def _run(conn, args) -> int:
     if args.command == "users":
         return _users(conn, args)
     if args.command == "import":
-        from . import imports
-        result = imports.import_file(conn, args.file, kind=args.kind, cycle=args.cycle, mapping=_parse_maps(args.map),
-                                     dry_run=args.dry_run, actor="cli", sheet=args.sheet,
-                                     day_first=True if args.day_first else None)
-        _print_import(result, args.json)
-        if not result.ok:
-            if not args.json:
-                print(f"error: {args.file.name}: {len(result.errors)} problem(s); nothing was imported", file=sys.stderr)
-                for problem in result.errors[:50]:
-                    print(f"  {problem}", file=sys.stderr)
-            return 2
-        return 0
+        return _import_command(conn, args)
     if args.command == "imports":
         from . import imports
         if args.imports_command == "list":

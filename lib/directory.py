@@ -107,6 +107,8 @@ def review(conn: duckdb.DuckDBPyConnection, response_id: int, version: int, acto
             raise ConflictError("Someone else reviewed or changed this answer meanwhile; look at it again.")
         before = dict(zip(REVIEWABLE_FIELDS, row[1:]))
         changed = {k: v for k, v in corrections.items() if before[k] != v}
+        if not {**before, **changed}["name"]:
+            raise ValueError("This answer has no name: add the member's name before publishing it")
         # Column names come from REVIEWABLE_FIELDS, never from input; the values are parameters.
         assignments = "".join(f"{name} = ?, " for name in changed)
         conn.execute(f"UPDATE survey_responses SET {assignments}reviewed_by = ?, reviewed_at = now()::TIMESTAMP,"

@@ -23,6 +23,8 @@ _MONTH_NAMES = {
     "apr": "Apr", "april": "Apr", "may": "May",
 }
 
+UNTIMED_KINDS = ("attendance", "rosters")  # typed by the committee: no timestamps, so the program year is chosen
+
 CONTACT_PURPOSES = ("support", "discussion", "feedback", "collaboration")
 
 CAREER_STAGE_MONTHS = {
@@ -59,8 +61,16 @@ class Field:
 
 
 _TIMESTAMP = Field("timestamp", "Timestamp", True, r"^timestamp$|submitted|submission date|^date$")
-_EMAIL = Field("email", "Email address", True, r"^(e ?mail|email address|your email|e ?mail address)\b|^(your )?e ?mail")
+# "Username" is Google's header for the address a form in a Google Workspace domain collects.
+_EMAIL = Field("email", "Email address", True,
+               r"^(e ?mail|email address|your email|e ?mail address)\b|^(your )?e ?mail|^username$")
 _NAME = Field("name", "Name", True, r"^(full |your |first and last |preferred )?name\b|your name|full name")
+# Many forms ask the name in two questions; the two parts are joined (given name first) into the name.
+_GIVEN = Field("given_name", "Given name (first part of the name)", False,
+               r"^(your |preferred )?(first|given|fore) ?names?\b")
+_FAMILY = Field("family_name", "Family name (last part of the name)", False,
+                r"^(your )?(last|family|sur) ?names?\b")
+NAME_PARTS = ("given_name", "family_name")
 
 # What applicants want to talk about is the main input for grouping, and every year's form words it anew:
 # topics to discuss, areas to grow in or develop, what they hope to gain, areas of interest, goals to check.
@@ -83,7 +93,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("purposes", "Contact purposes offered", False, r"contact(ing)? me for|contact you for|open to|may contact me"),
         Field("contact_method", "Preferred contact method", False, r"contact method|way to contact|preferred contact|how .*contact"),
         Field("expertise", "Areas of expertise", True, r"expertise|skills|areas of"),
-        _NAME,
+        _GIVEN, _FAMILY, _NAME,
         Field("institution", "Institution", True, r"institution|library|college|university|employer|organi[sz]ation"),
         Field("job_title", "Job title", False, r"job title|position|title|^role"),
         Field("department", "Department", False, r"department|unit|division"),
@@ -99,7 +109,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("career_stage", "Career stage", True,
               r"how long|career stage|stage of your career|where are you in your career|years|experience"),
         Field("comments", "Comments", False, r"comment|question|anything else"),
-        _NAME,
+        _GIVEN, _FAMILY, _NAME,
         Field("institution", "Institution", True, r"institution|library|college|university|employer|organi[sz]ation"),
         Field("job_title", "Job title", False, r"job title|position|title|^role"),
     ),
@@ -205,7 +215,8 @@ def propose_mapping(kind: str, headers: list[str]) -> dict[str, str]:
 def missing_required(kind: str, mapping: dict[str, str]) -> list[Field]:
     """Return the required fields of a kind that no header is mapped to."""
     mapped = set(mapping.values())
-    missing = [spec for spec in FIELDS[kind] if spec.required and spec.name not in mapped]
+    missing = [spec for spec in FIELDS[kind] if spec.required and spec.name not in mapped
+               and not (spec.name == "name" and mapped.issuperset(NAME_PARTS))]
     if kind == "attendance" and not any(value.startswith("month:") for value in mapped):
         missing.append(Field("month:Oct", "At least one month column (Oct ... May)", True, r"^$"))
     return missing
@@ -220,7 +231,9 @@ def guess_kind(headers: list[str], extra=None) -> str | None:
     complete = detect_kind(headers, extra)
     if complete:
         return complete
-    scores = {kind: len(propose_mapping(kind, headers)) for kind in KINDS}
+    timestamped = any(_TIMESTAMP.matches(normalise_header(h)) for h in headers)
+    scores = {kind: 0 if timestamped and kind in UNTIMED_KINDS else len(propose_mapping(kind, headers))
+              for kind in KINDS}
     best = max(scores, key=lambda kind: (scores[kind], -KINDS.index(kind)))
     return best if scores[best] >= 3 else None
 
@@ -228,8 +241,13 @@ def guess_kind(headers: list[str], extra=None) -> str | None:
 def detect_kind(headers: list[str], extra=None) -> str | None:
     """Guess which form an export comes from by how completely its headers fill each kind's fields."""
     best, best_score = None, 0.0
+    # Rosters and attendance sheets are typed by the committee: no timestamps, and little besides circle, name,
+    # email and months. A form's responses (a timestamp column, many questions) that mention a "group" are not one.
+    timestamped = any(_TIMESTAMP.matches(normalise_header(h)) for h in headers)
     for kind in KINDS:
         mapping = propose_mapping(kind, headers)
+        if kind in UNTIMED_KINDS and (timestamped or len(mapping) < 0.5 * len(headers)):
+            continue
         added = extra(kind, mapping) if extra else {}
         if missing_required(kind, {**mapping, **added}):
             continue

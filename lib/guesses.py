@@ -15,9 +15,9 @@ from collections import Counter
 from datetime import datetime
 
 from . import forms
-from .answers import (EMAIL_RE, TIME_ZONE_SUFFIX, checkbox_separator, is_availability, is_yes, plausible_years,
+from .answers import (EMAIL_RE, TIME_ZONE_SUFFIX, checkbox_separator, is_availability, is_no, is_yes, plausible_years,
                       timestamp_formats)
-from .sheets import Sheet
+from .sheets import Sheet, quoted
 
 # Enough answers to judge a column; a 100,000-row file is judged on its first rows.
 SAMPLE_ROWS = 500
@@ -26,8 +26,6 @@ CHECKBOX_FIELD = {"skills": "expertise", "applications": "interests"}
 YES_NO_FIELD = {"skills": "consent", "applications": "agreement"}
 _SHAPE_FIELD = {"timestamp": "timestamp", "email": "email"}
 
-_NO = ("no", "n", "false", "0", "disagree", "i disagree", "i do not agree", "i don't agree", "decline", "i decline",
-       "i do not consent", "i don't consent")
 _DATE_LIKE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
 _FORMATS = tuple(dict.fromkeys(timestamp_formats(False) + timestamp_formats(True)))
 # A checkbox option is a short phrase; an answer longer than this is someone writing sentences.
@@ -41,7 +39,7 @@ def answers(sheet: Sheet, header: str) -> list[str]:
     return [text for text in (re.sub(r"\s+", " ", value or "").strip() for value in column) if text]
 
 
-def _is_timestamp(text: str) -> bool:
+def is_timestamp(text: str) -> bool:
     """Tell whether a cell is a date (and time) of either export shape, in a plausible year."""
     if not _DATE_LIKE.match(text):
         return False
@@ -58,8 +56,7 @@ def _is_timestamp(text: str) -> bool:
 
 def _is_yes_no(text: str) -> bool:
     """Tell whether a cell answers yes or no."""
-    lowered = text.lower().rstrip(".!")
-    return is_yes(text) or lowered in _NO or lowered.startswith(("no,", "no ", "i do not", "i don't"))
+    return is_yes(text) or is_no(text)
 
 
 def _split(values: list[str]) -> list[list[str]]:
@@ -104,7 +101,7 @@ def shape(values: list[str]) -> str | None:
         """The fraction of answers that pass a test."""
         return sum(1 for value in values if test(value)) / total
 
-    if share(_is_timestamp) >= 0.9:
+    if share(is_timestamp) >= 0.9:
         return "timestamp"
     if share(lambda v: re.match(EMAIL_RE, v.lower()) is not None) >= 0.9:
         return "email"
@@ -166,6 +163,73 @@ def propose(kind: str, sheet: Sheet, mapping: dict[str, str],
                 taken.add(target)
                 break
     return guessed
+
+
+# Honorifics: a "Your Title" question asking for these is no job title.
+_HONORIFIC = re.compile(r"^(mr|mrs|ms|miss|mx|dr|prof|professor|rev|sir|madam|mister)\.?$", re.IGNORECASE)
+_YES_NO_FIELDS = ("consent", "agreement", "consent_to_quote")
+_NAME_FIELDS = ("name", "given_name", "family_name")
+# The headers Google itself writes: their column is that field whatever its cells hold (bad cells are row errors).
+_GOOGLE_HEADERS = {"timestamp": "timestamp", "email address": "email"}
+# A header's field stands when this share of its answers fits it (a few odd answers are the rows' problems).
+_FITS = 0.5
+
+
+def _is_name(text: str) -> bool:
+    """Tell whether a cell reads like a person's name: a few words with letters, no address or link."""
+    text = re.sub(r"<[^>]*>", " ", text)  # markup is the rows' problem (held for review), not the column's
+    words = text.split()
+    return (0 < len(words) <= 6 and len(text) <= 80 and not re.search(r"@|://", text)
+            and re.search(r"[^\W\d_]", text) is not None)
+
+
+def _misfit(name: str, values: list[str], found: str | None) -> str | None:
+    """Say what a column's answers are when they do not fit the field its header suggests; None when they fit."""
+    def share(test) -> float:
+        """The fraction of answers that pass a test."""
+        return sum(1 for value in values if test(value)) / len(values)
+
+    # Loosely: a date that does not parse, an address with a typo, is a row error to show, not another column.
+    if name == "timestamp":
+        return None if share(lambda v: _DATE_LIKE.match(v) is not None) >= _FITS else "not dates and times"
+    if name == "email":
+        return None if share(lambda v: "@" in v) >= _FITS else "not email addresses"
+    if found == "email":
+        return "email addresses"
+    if found == "timestamp":
+        return "dates and times"
+    if name in _YES_NO_FIELDS and share(_is_yes_no) < _FITS:
+        return "not yes or no"
+    if name in _NAME_FIELDS and share(_is_name) < _FITS:
+        return "not names"
+    if name == "job_title" and share(lambda v: _HONORIFIC.match(v) is not None) >= _FITS:
+        return "titles such as Mr or Dr, not job titles"
+    return None
+
+
+def misfits(kind: str, sheet: Sheet, mapping: dict[str, str],
+            shapes: dict[str, str | None] | None = None) -> dict[str, str]:
+    """Return header -> why, for headers whose field (proposed from the header) their answers do not fit.
+
+    A header's words may suit a field its question does not ask ("Preferred email address to publish" is no
+    consent): such a field is only a weak guess, shown with its reason, and the column is read for what it holds.
+    """
+    shapes = {} if shapes is None else shapes
+    doubts: dict[str, str] = {}
+    for header, name in mapping.items():
+        if name.startswith("month:") or _GOOGLE_HEADERS.get(forms.normalise_header(header)) == name:
+            continue
+        values = answers(sheet, header)
+        if not values:
+            continue  # nothing to judge by: the header decides
+        if header not in shapes:
+            shapes[header] = shape(values)
+        what = _misfit(name, values, shapes[header])
+        if what:
+            example = next(iter(values))
+            doubts[header] = (f"the header suggests {forms.field(kind, name).label}, but its answers are {what} "
+                              f"(e.g. {quoted(example, 40)})")
+    return doubts
 
 
 def from_answers(sheet: Sheet, shapes: dict[str, str | None] | None = None):

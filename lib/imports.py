@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -14,10 +15,10 @@ from typing import TYPE_CHECKING, Callable
 import duckdb
 
 from . import cycles, forms, guesses, outcomes
-from .answers import parse_career_stage, split_checkboxes
+from .answers import EMAIL_RE, parse_career_stage, split_checkboxes
 from .db import audit, first, scalar, transaction
 from .settings import get_settings
-from .sheets import ImportRefused, Sheet, listed, quoted
+from .sheets import DOWNLOAD_HINT, ImportRefused, Sheet, listed, quoted
 from .sheets import read as read_sheet
 from .validation import MAX_LISTED, ImportResult, Problem, Staging
 
@@ -38,6 +39,7 @@ class Inspection:
     mapping: dict[str, str]
     mapping_source: str
     guessed: dict[str, str] = field(default_factory=dict)  # header -> field read from its answers, not its header
+    doubtful: dict[str, str] = field(default_factory=dict)  # header -> why its header's field was not proposed
 
     @property
     def unmapped(self) -> list[str]:
@@ -56,6 +58,27 @@ def no_responses(sheet: Sheet) -> str | None:
              " Download the responses again once people have answered the form.")
     return (f"{where}: this {'sheet' if several else 'file'} has no responses: only the header row{blank}. "
             f"Nothing to import.{other}")
+
+
+def missing_header_row(sheet: Sheet) -> str | None:
+    """Say, naming the file, that its first row is a response rather than the questions; None when it is not."""
+    for header in sheet.headers:
+        what = ("an email address" if re.match(EMAIL_RE, header.strip().lower()) else
+                "a date and time" if guesses.is_timestamp(header) else None)
+        if what:
+            return (f"{sheet.file_name}: the header row seems to be missing: the first row holds {quoted(header)}, "
+                    f"{what}, so it looks like a response, not the questions. Download the responses again (the "
+                    "first row must hold the questions, as in a Google Forms export), or type the questions back "
+                    "into the first row.")
+    return None
+
+
+def unknown_form(sheet: Sheet) -> str:
+    """Say, naming the file, that its headers match none of the forms, and what to do about it."""
+    return (f"{sheet.file_name}: could not tell which form this is from its headers ({listed(sheet.headers, 6)}): "
+            f"they match none of the forms ({', '.join(forms.KIND_LABELS.values())}). Check that this is the "
+            f"responses export of one of them. {DOWNLOAD_HINT} If it is, choose its form and map its columns to the "
+            "form's fields by hand.")
 
 
 def not_imported(headers: list[str], mapping: dict[str, str]) -> list[str]:
@@ -98,6 +121,9 @@ def inspect(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, sheet:
             kind: str | None = None) -> Inspection:
     """Read an upload and propose its kind and mapping (a remembered mapping first)."""
     table = read_sheet(data, file_name, sheet)
+    headless = missing_header_row(table)
+    if headless:
+        raise ImportRefused(headless)
     remembered = remembered_mapping(conn, table.headers)
     if remembered and (kind is None or remembered[0] == kind):
         return Inspection(table, file_hash(data), remembered[0], remembered[1], "remembered")
@@ -105,10 +131,20 @@ def inspect(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, sheet:
     # columns its headers left out are read for what their answers look like (which may also tell the kind).
     shapes: dict[str, str | None] = {}
     kind = kind or forms.guess_kind(table.headers, guesses.from_answers(table, shapes))
-    mapping = forms.propose_mapping(kind, table.headers) if kind else {}
+    mapping: dict[str, str] = {}
+    doubtful: dict[str, str] = {}
+    # A header whose answers do not fit its field leaves the field to the next header that asks it ("Your Title"
+    # holding Dr and Mr leaves the job title to "Job title"); each round sets aside at least one more header.
+    while kind:
+        mapping = forms.propose_mapping(kind, [header for header in table.headers if header not in doubtful])
+        found = guesses.misfits(kind, table, mapping, shapes)
+        if not found:
+            break
+        doubtful.update(found)
     guessed = guesses.propose(kind, table, mapping, shapes) if kind else {}
     mapping.update(guessed)
-    return Inspection(table, file_hash(data), kind, mapping, "proposed", guessed)
+    doubtful = {header: why for header, why in doubtful.items() if header not in guessed}
+    return Inspection(table, file_hash(data), kind, mapping, "proposed", guessed, doubtful)
 
 
 # ---------------------------------------------------------------- the import
@@ -139,28 +175,45 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
     empty = no_responses(table)
     if empty:
         raise ImportRefused(empty)
+
+    def preview(final_mapping: dict[str, str]) -> ImportResult:
+        """What the file was read as, for the refusal or the import that follows."""
+        return ImportResult(
+            file_name=file_name, file_hash=found.file_hash, kind=found.kind, cycle=cycle, mapping=final_mapping,
+            rows=table.rows, dry_run=dry_run, mapping_source="given" if mapping else found.mapping_source,
+            unmapped=not_imported(table.headers, final_mapping),
+            guessed={h: f for h, f in found.guessed.items() if final_mapping.get(h) == f},
+            doubtful={h: why for h, why in found.doubtful.items() if not final_mapping.get(h)})
+
+    def refuse(message: str, final_mapping: dict[str, str]) -> ImportRefused:
+        """A refusal that carries what the file was read as."""
+        seen = preview(final_mapping)
+        seen.errors.append(Problem(None, None, None, message))
+        return ImportRefused(message, seen)
+
     if found.kind is None:
-        raise ImportRefused(
-            f"{file_name}: could not tell which form this is from its headers ({listed(table.headers, 6)}). "
-            f"Choose the kind ({', '.join(forms.KINDS)}) and map the columns.")
+        raise refuse(unknown_form(table), {})
     kind = found.kind
-    final_mapping = _merge_mapping(kind, table.headers, found.mapping, mapping or {}, file_name)
+    try:
+        final_mapping = _merge_mapping(kind, table.headers, found.mapping, mapping or {}, file_name)
+    except ImportRefused as exc:
+        raise refuse(str(exc), found.mapping) from exc
     missing = forms.missing_required(kind, final_mapping)
-    unmapped = not_imported(table.headers, final_mapping)
     if missing:
-        names = "; ".join(f"'{spec.label}' (field {spec.name})" for spec in missing)
+        parts = " or two columns, the given and the family name (fields " + " and ".join(forms.NAME_PARTS) + ")"
+        names = "; ".join(f"'{spec.label}' (field {spec.name}){parts if spec.name == 'name' else ''}"
+                          for spec in missing)
+        unmapped = not_imported(table.headers, final_mapping)
         left = f" Columns not imported: {listed(unmapped)}." if unmapped else ""
-        raise ImportRefused(
-            f"{file_name}: no column found for required field(s) {names}.{left} Map a column to it, "
-            f"e.g. --map \"Header text={missing[0].name}\".")
-    result = ImportResult(file_name=file_name, file_hash=found.file_hash, kind=kind, cycle=cycle,
-                          mapping=final_mapping, rows=table.rows, dry_run=dry_run,
-                          mapping_source="given" if mapping else found.mapping_source, unmapped=unmapped,
-                          guessed={h: f for h, f in found.guessed.items() if final_mapping.get(h) == f})
+        weak = {header: why for header, why in found.doubtful.items() if header in unmapped}
+        left += "".join(f" {quoted(header)}: {why}." for header, why in weak.items())
+        raise refuse(f"{file_name}: no column found for required field(s) {names}.{left} Map a column to it, "
+                     f"e.g. --map \"Header text={missing[0].name}\".", final_mapping)
+    if kind in forms.UNTIMED_KINDS and not cycle:
+        raise refuse(f"{file_name}: this file has no timestamps ({forms.KIND_LABELS[kind].lower()}), so "
+                     "choose its program year (e.g. --cycle 2025-26)", final_mapping)
+    result = preview(final_mapping)
     result.warnings += [Problem(None, None, None, note) for note in table.notes]
-    if kind in ("attendance", "rosters") and not cycle:
-        raise ImportRefused(f"{file_name}: this file has no timestamps ({forms.KIND_LABELS[kind].lower()}), so "
-                            "choose its program year (e.g. --cycle 2025-26)")
     if day_first is None:
         day_first = get_settings().day_first
     report(0.15, "Checking every row")

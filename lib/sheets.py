@@ -28,6 +28,11 @@ DAMAGED_XLSX = ("this is not a readable Excel workbook (it may be damaged or cut
 class ImportRefused(ValueError):
     """The whole file is refused (unreadable, too large, unknown kind, missing required column)."""
 
+    def __init__(self, message: str, preview=None):
+        """Keep what the importer saw before refusing (its mapping, for --json and the page), when it got that far."""
+        super().__init__(message)
+        self.preview = preview
+
 
 @dataclass
 class Sheet:
@@ -75,17 +80,56 @@ def read(data: bytes, file_name: str, sheet: str | int | None = None) -> Sheet:
     if len(data) > MAX_BYTES:
         raise ImportRefused(f"{file_name}: the file is {len(data) / 1e6:.0f} MB; files over 50 MB are refused")
     if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):  # a ZIP archive (the second: an empty one)
-        return _read_xlsx(data, file_name, sheet)
+        return merge_repeated(_read_xlsx(data, file_name, sheet))
     what = _not_a_table(data)
     if what:
         raise ImportRefused(f"{file_name}: {what}")
     text, encoding = _decode(data)
     if not text.strip(" \t\r\n\ufeff"):
-        raise ImportRefused(f"{file_name}: the file is empty")
+        raise ImportRefused(f"{file_name}: the file is empty: it has no header row and no responses. {DOWNLOAD_HINT}")
     if _looks_binary(text[:4096]):
         raise ImportRefused(f"{file_name}: this is not a CSV or XLSX file (it looks like binary data, such as a "
                             f"picture or a program). {DOWNLOAD_HINT}")
-    return _read_csv(data, text, encoding, file_name)
+    return merge_repeated(_read_csv(data, text, encoding, file_name))
+
+
+def merge_repeated(sheet: Sheet) -> Sheet:
+    """Merge columns asking the same question (a branching form repeats it per section) into the first one.
+
+    The Sheet then has identical headers, which reading numbered 'Question (2)'...; per row their answers are
+    joined, checkbox options united, so an answer given in a later section is not left out.
+    """
+    names = set(sheet.headers)
+    groups: dict[str, list[int]] = {}
+    for index, header in enumerate(sheet.headers):
+        match = re.fullmatch(r"(.+) \((\d+)\)", header)
+        if match and match[1] in names:
+            groups.setdefault(match[1], [sheet.headers.index(match[1])]).append(index)
+    if not groups:
+        return sheet
+    columns = {index: sheet.table.column(f"c{index}") for index in range(len(sheet.headers))}
+    for base, indexes in groups.items():
+        values = [columns[index].to_pylist() for index in indexes]
+        # The form's download joins checked options with ';', the Sheet's with ', ': the columns tell which.
+        separator = ";" if any(";" in (cell or "") for column in values for cell in column) else ", "
+        columns[indexes[0]] = pa.array([_united(row, separator) for row in zip(*values)], type=pa.string())
+        sheet.notes.append(f"The question {quoted(base)} is asked in {len(indexes)} columns (sections of the form): "
+                           "their answers were merged into one, per row")
+    dropped = {index for indexes in groups.values() for index in indexes[1:]}
+    keep = [index for index in range(len(sheet.headers)) if index not in dropped]
+    sheet.table = pa.Table.from_arrays([columns[i] for i in keep] + [sheet.table.column("_row")],
+                                       names=[f"c{n}" for n in range(len(keep))] + ["_row"])
+    sheet.headers = [sheet.headers[i] for i in keep]
+    return sheet
+
+
+def _united(answers: tuple[str | None, ...], separator: str) -> str:
+    """One row's answers to a repeated question, joined; checked options once each, in the order given."""
+    given = [answer.strip() for answer in answers if answer and answer.strip()]
+    if len(given) <= 1:
+        return given[0] if given else ""
+    parts = [part.strip() for answer in given for part in answer.split(separator.strip())]
+    return separator.join(dict.fromkeys(part for part in parts if part))
 
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of old Office files and of password-protected ones

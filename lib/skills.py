@@ -108,15 +108,14 @@ class Index:
     def recognise(self, text: str) -> tuple[int, str] | None:
         """Return (skill id, name) a typed skill means for certain, or None.
 
-        Certain means its whole equals a name or alias once normalised, or, for 'Name (Alias)', its name does
-        and its alias names no other skill.
+        Certain means its whole equals a name or alias once normalised, or, for 'Name (Alias)', both parts name
+        the same skill. A part alone is no proof: 'PM (1300-1900)' is a time of day, not Project management.
         """
         whole, outside, inside = _parts(text)
         found = self._keys.get(_compact(whole)) if whole else None
-        if found is None and outside:
+        if found is None and outside and inside:
             found = self._keys.get(_compact(outside))
-            other = self._keys.get(_compact(inside)) if inside else None
-            if other is not None and other != found:
+            if self._keys.get(_compact(inside)) != found:
                 found = None
         return None if found is None else (found, self.names[found])
 

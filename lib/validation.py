@@ -64,6 +64,8 @@ class ImportResult:
     cycles: list[str] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)      # headers not imported, in file order
     guessed: dict[str, str] = field(default_factory=dict)  # header -> field read from its answers, not its header
+    doubtful: dict[str, str] = field(default_factory=dict)  # header -> why the field its header suggests was not used
+    unreadable_consent: int = 0  # consent answers read as neither yes nor no (they count as no)
 
     @property
     def ok(self) -> bool:
@@ -73,6 +75,7 @@ class ImportResult:
     def to_dict(self) -> dict:
         """Return a JSON-ready summary."""
         data = asdict(self)
+        data["ok"] = self.ok
         data["errors"] = [asdict(p) for p in self.errors]
         data["warnings"] = [asdict(p) for p in self.warnings]
         return data
@@ -150,12 +153,24 @@ class Staging:
         self.staged[name] = table
 
     def col(self, name: str) -> str:
-        """SQL for a field's raw text: its internal column (c0, c1 ...) or '' when not mapped."""
+        """SQL for a field's raw text: its internal column (c0, c1 ...) or '' when not mapped.
+
+        The name, when the form asks it in two parts, is the given and the family name joined (given first);
+        a name column, when there is one too, wins in the rows that answer it.
+        """
         header = self.columns.get(name)
-        return f"coalesce(import_raw.{self.table.column(header)}, '')" if header else "''"
+        own = f"coalesce(import_raw.{self.table.column(header)}, '')" if header else "''"
+        if name != "name" or not any(part in self.columns for part in forms.NAME_PARTS):
+            return own
+        given, family = (self.col(part) for part in forms.NAME_PARTS)
+        joined = f"concat_ws(' ', nullif(trim({given}), ''), nullif(trim({family}), ''))"
+        return joined if not header else f"CASE WHEN trim({own}) <> '' THEN {own} ELSE {joined} END"
 
     def header(self, name: str) -> str | None:
-        """The uploaded header text of a field."""
+        """The uploaded header text of a field (of a name in parts, both headers joined with ' + ')."""
+        if name == "name" and name not in self.columns:
+            parts = [self.columns[part] for part in forms.NAME_PARTS if part in self.columns]
+            return " + ".join(parts) or None
         return self.columns.get(name)
 
     def separator(self, name: str, is_option) -> str:
@@ -189,6 +204,13 @@ class Staging:
             frame = self.conn.execute("SELECT * FROM import_valid ORDER BY _row").df()
             records = PYTHON_PREPARERS[self.kind](self, frame)
             self.stage("incoming", pa.Table.from_pandas(records, preserve_index=False))
+        from . import checks  # the checks add Problems, so they import this module
+
+        checks.formulas_and_markup(self)
+        checks.blank_answers(self)
+        self.result.unreadable_consent = checks.unreadable_consent(self)
+        checks.program_year(self)
+        checks.email_typos(self)
         self.result.cycles = [row[0] for row in self.conn.execute(
             "SELECT DISTINCT cycle FROM incoming WHERE cycle IS NOT NULL ORDER BY 1").fetchall()]
         if self.result.cycle is None and len(self.result.cycles) == 1:
@@ -250,17 +272,12 @@ class Staging:
                 " ORDER BY _row", [], self.header("timestamp"),
                 f"the year is not plausible for a response (expected {earliest} to {latest}): is a digit missing?")
         if has_email:
-            condition = "NOT regexp_full_match(email_text, ?)" + ("" if email_required else " AND email_text <> ''")
+            condition = "NOT regexp_full_match(email_text, ?) AND email_text <> ''"
             self.list_rows(f"SELECT _row, f_email FROM import_base WHERE {condition} ORDER BY _row", [EMAIL_RE],
                            self.header("email"), "not an email address")
-        if "name" in self.columns:
+        if self.header("name"):
             self.list_rows("SELECT _row, f_name FROM import_base WHERE name_had_html ORDER BY _row", [],
                            self.header("name"), "HTML tags removed from the name", errors=False)
-        for name in self.columns:
-            column = _fcol(name)
-            self.list_rows(f"SELECT _row, {column} FROM import_base WHERE starts_with(ltrim({column}), '=')"
-                           " ORDER BY _row", [], self.header(name),
-                           "looks like a spreadsheet formula: kept as plain text, never run", errors=False)
 
     def _institutions(self, inst_key: str) -> None:
         """Match each distinct typed institution once (aliases, campus, fuzzy); flag the unknown ones."""
@@ -405,7 +422,8 @@ _REVIEWED_FIELDS = (("name", "f_name", "Name"), ("job_title", "f_job_title", "Jo
 
 def _held_reason_sql() -> str:
     """SQL naming why a survey row is held for review (NULL when it is not), from this module's constants only."""
-    checks = []
+    # Nothing nameless is published: a blank name waits for a committee member to add one.
+    checks = ["CASE WHEN v.name IS NULL THEN 'No name given' END"]
     for _, column, label in _REVIEWED_FIELDS:
         checks.append(f"CASE WHEN regexp_matches({column}, '{_FORMULA_LIKE}') THEN "
                       f"'{label} looks like a spreadsheet formula' END")

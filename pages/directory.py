@@ -170,19 +170,22 @@ if who.is_committee:
     if held.empty:
         st.caption("No answer is waiting for review: everything members agreed to publish is published.")
     else:
-        st.caption("These answers looked like a spreadsheet formula or contained markup, so they are kept out of the "
-                   "public directory and every download until someone approves them as they are or corrects them.")
+        st.caption("These answers looked like a spreadsheet formula, contained markup or gave no name, so they are "
+                   "kept out of the public directory and every download until someone approves them as they are or "
+                   "corrects them (an answer with no name is published only once a name is added).")
         for row in held.itertuples():
             with st.expander(escape(f"{row.email} · {row.held_reason}"), icon=":material/flag:"):
                 with st.form(f"review_{row.id}"):
+                    # A blank field is NaN in the frame: shown empty, never as the text "nan".
                     values = {field: st.text_input(field.replace("_", " ").capitalize(),
-                                                   value=getattr(row, field) or "", key=f"review_{row.id}_{field}")
+                                                   value="" if pd.isna(getattr(row, field)) else getattr(row, field),
+                                                   key=f"review_{row.id}_{field}")
                               for field in directory.REVIEWABLE_FIELDS}
                     if st.form_submit_button("Publish with these values", type="primary"):
                         try:
                             directory.review(conn, int(row.id), int(row.version), actor=who.username,
                                              corrections=values)
-                        except directory.ConflictError as exc:
+                        except (directory.ConflictError, ValueError) as exc:  # a stale version, or no name
                             st.error(escape(str(exc)))
                         else:
                             cache.clear()

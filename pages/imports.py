@@ -20,7 +20,10 @@ AUTO_KIND = "Detect from the headers"
 FROM_TIMESTAMPS = "From each row's timestamp"
 IGNORE = "(ignore this column)"
 GUESSED = "guessed from its answers"
+WEAK = "weak guess (below)"
 NOTICE, RESET = "import_notice", "import_reset"
+ROW_PX = 35  # the height of one table row
+WRAPPED_PROBLEMS = 100  # up to this many problems are listed in full; more go in a scrolling table (and the CSV)
 
 changes.resume(RESET)
 # Each import gives the uploader a new key: it comes back empty, ready for the next file, instead of showing the
@@ -128,7 +131,8 @@ if empty:  # said before anything else: with no responses there is nothing to ma
     st.stop()
 
 if found.kind is None:
-    st.error("Could not tell which form this is from its headers. Choose it above.", icon=":material/help:")
+    st.error(escape(imports.unknown_form(found.sheet)), icon=":material/help:")
+    _history()
     st.stop()
 
 table = found.sheet
@@ -152,20 +156,32 @@ editor = pd.DataFrame({
     "Column in the file": table.headers,
     "Example": [", ".join(table.sample(h, 2))[:80] for h in table.headers],
     "Field": [labels.get(found.mapping.get(h, ""), IGNORE) for h in table.headers],
-    "Proposed from": [GUESSED if h in found.guessed else proposed_from if found.mapping.get(h) else "—"
-                      for h in table.headers],
+    "Proposed from": [GUESSED if h in found.guessed else proposed_from if found.mapping.get(h) else
+                      WEAK if h in found.doubtful else "—" for h in table.headers],
 })
+# Tall enough for every column of the file (a form has one per question), so none hides below a scrollbar.
 edited = st.data_editor(
     editor, hide_index=True, width="stretch", key=f"import_mapping_{found.file_hash[:12]}_{found.kind}",
+    height=min(ROW_PX * (len(editor) + 1) + 3, ROW_PX * 41 + 3),
     disabled=["Column in the file", "Example", "Proposed from"],
-    column_config={"Field": st.column_config.SelectboxColumn("Field", options=[IGNORE, *labels.values()],
-                                                              required=True)})
+    # Widths in pixels that add up to the content width at 1400 px with the sidebar open: the editable Field
+    # column and the reason beside it are never cut off, the question is wrapped by the grid's ellipsis last.
+    column_config={"Column in the file": st.column_config.TextColumn(width=320),
+                   "Example": st.column_config.TextColumn(width=190),
+                   "Field": st.column_config.SelectboxColumn("Field", options=[IGNORE, *labels.values()],
+                                                              required=True, width=260),
+                   "Proposed from": st.column_config.TextColumn(width=150)})
 mapping = {row["Column in the file"]: by_label.get(row["Field"], "") for _, row in edited.iterrows()}
 guessed = {h: f for h, f in found.guessed.items() if mapping.get(h) == f}
 if guessed:
     st.info("Guessed from its answers, since no field matched the header: "
             + "; ".join(f"**{escape(h)}** → {forms.field(found.kind, f).label}" for h, f in guessed.items())
             + ". Check each one, and change it in the table above if it is wrong.", icon=":material/lightbulb:")
+doubtful = {h: why for h, why in found.doubtful.items() if not mapping.get(h)}
+if doubtful:
+    st.warning("Not proposed, although the header suggests a field, because the answers do not fit it: "
+               + "; ".join(f"**{escape(h)}**: {escape(why)}" for h, why in doubtful.items())
+               + ". Choose the field in the table above if it is right after all.", icon=":material/help:")
 unmapped = imports.not_imported(table.headers, mapping)
 if unmapped:
     st.info("Not imported: " + "; ".join(f"**{escape(h)}**" for h in unmapped)
@@ -197,8 +213,8 @@ for column, (label, value) in zip(figures, [
     column.metric(label, f"{value:,}", border=True)
 if preview.cycles:
     st.caption("Program year(s): " + ", ".join(preview.cycles))
-for warning in (w for w in preview.warnings if w.row is None and w.column is None):
-    st.warning(escape(warning.message), icon=":material/warning:")
+for warning in (w for w in preview.warnings if w.row is None):
+    st.warning(escape(str(warning)), icon=":material/warning:")
 
 problems = preview.problems_frame()
 if not problems.empty:
@@ -206,10 +222,15 @@ if not problems.empty:
              if preview.errors else f"{len(preview.warnings)} warning(s): the file can be imported as it is")
     with st.expander(title, expanded=bool(preview.errors), icon=":material/error:" if preview.errors else
                      ":material/info:"):
-        st.dataframe(problems, hide_index=True, width="stretch", key="import_problems",
-                     column_config={"row": st.column_config.NumberColumn("Row", format="%d"),
-                                    "column": "Column", "value": "Value", "message": "Problem",
-                                    "severity": "Kind"})
+        shown = problems.rename(columns={"severity": "Kind", "row": "Row", "column": "Column", "value": "Value",
+                                         "message": "Problem"})[["Kind", "Row", "Column", "Problem", "Value"]]
+        shown["Row"] = shown["Row"].map(lambda n: "" if pd.isna(n) else f"{int(n)}")
+        if len(shown) <= WRAPPED_PROBLEMS:
+            # A static table wraps its text: every problem is read whole, however long the sentence.
+            st.table(shown.set_index("Kind"))
+        else:
+            st.dataframe(shown, hide_index=True, width="stretch", key="import_problems",
+                         column_config={"Problem": st.column_config.TextColumn(width="large")})
         st.download_button("Download this list (CSV)", exports.to_csv(problems),
                            file_name=f"{upload.name.rsplit('.', 1)[0]}-problems.csv", mime="text/csv",
                            key="import_problems_download", icon=":material/download:")

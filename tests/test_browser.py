@@ -625,6 +625,34 @@ def test_import_both_shapes_preview_commit_and_undo(page, app, tmp_path, first, 
     shot(page, f"import_undone_{first}")
 
 
+def test_an_eleven_column_mapping_and_its_warnings_are_whole_at_1400_px(page, app, tmp_path):
+    from tests.test_import_page import ELEVEN, ELEVEN_ROWS, _export
+
+    path = tmp_path / "eleven columns.csv"
+    path.write_bytes(_export(ELEVEN, ELEVEN_ROWS))
+    login(page, app, "member")
+    support.click(page, support.sidebar_link(page, "Import"), page.get_by_role("heading", name="Import", exact=True))
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible(timeout=TIMEOUT_MS)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    support.wait_until_quiet(page)
+    # Every row and every column of the mapping fits: the grid has nothing to scroll to, either way.
+    height, shown_height, width, shown_width = grid.locator(".dvn-scroller").evaluate(
+        "e => [e.scrollHeight, e.clientHeight, e.scrollWidth, e.clientWidth]")
+    assert height <= shown_height + 1 and width <= shown_width + 1, (height, shown_height, width, shown_width)
+    box = grid.bounding_box()
+    assert box["x"] + box["width"] <= support.VIEWPORT["width"]
+    shot(page, "import_eleven_columns_mapping")
+    page.get_by_text("warning(s): the file can be imported as it is").click()
+    problem = page.get_by_text("contains markup (HTML tags): held for review before it is published", exact=True)
+    expect(problem).to_be_visible(timeout=TIMEOUT_MS)
+    problem.scroll_into_view_if_needed()
+    cell = problem.bounding_box()
+    assert cell["x"] + cell["width"] <= support.VIEWPORT["width"]
+    shot(page, "import_eleven_columns_warnings")
+
+
 # --- the directory, coverage and taxonomy pages, and accessibility ----------------------------------------------
 
 

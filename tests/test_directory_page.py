@@ -97,6 +97,31 @@ def test_the_committee_sees_status_and_reviews_a_held_answer():
     assert results(visitor)[0] == "Hal Held"
 
 
+def test_an_answer_without_a_name_is_published_only_once_a_name_is_added():
+    conn = db.connect()
+    try:
+        nameless = HELD.replace("held.one@example.edu,Hal Held", "no.name@example.edu,  ").replace("<b>Boss</b>", "")
+        assert imports.import_bytes(conn, nameless.encode(), "nameless.csv").ok
+    finally:
+        conn.close()
+    st.cache_data.clear()
+    at = open_page(app("member"), "pages/directory.py")
+    at.multiselect(key="facet_statuses").select("held for review").run()
+    # The blank name is shown empty (not as "nan", which publishing would then store as the name).
+    nameless_input = next(t for t in at.text_input if t.key and t.key.endswith("_name") and t.value != "Hal Held")
+    assert nameless_input.value == ""
+    form = nameless_input.key.rsplit("_", 1)[0]
+    next(b for b in at.button if b.label == "Publish with these values" and b.form_id == form).click().run()
+    assert not at.exception and "no name: add the member's name before publishing it" in texts(at)
+    nameless_input = next(t for t in at.text_input if t.key == f"{form}_name")
+    nameless_input.input("Noor Haddad")
+    next(b for b in at.button if b.label == "Publish with these values" and b.form_id == form).click().run()
+    assert not at.exception
+    visitor = app()
+    visitor.text_input(key="directory_search").input("Noor Haddad").run()
+    assert results(visitor)[0] == "Noor Haddad"
+
+
 def test_every_download_is_offered():
     at = app()
     keys = {button.key for button in at.get("download_button")}

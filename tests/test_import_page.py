@@ -56,6 +56,7 @@ UNREADABLE = {
     "old excel.xls.csv": (OLE + "Workbook".encode("utf-16-le"), "old Excel .xls workbook"),
     # A real workbook saved with the password "secret" (by msoffcrypto-tool, which the project does not need).
     "protected.xlsx": ((DATA / "protected.xlsx").read_bytes(), "protected with a password"),
+    "empty.csv": (b"  \r\n\r\n", "the file is empty"),
     "report.pdf.csv": (b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "PDF document, not a spreadsheet"),
 }
 
@@ -141,3 +142,67 @@ def test_a_workbook_whose_first_sheet_has_no_responses_lets_the_user_choose_anot
     assert "sheet 'Notes' of responses.xlsx: this sheet has no responses: only the header row." in texts(at)
     at.selectbox(key="import_sheet").select("Form Responses 1").run()
     assert not at.exception and {m.label: m.value for m in at.metric}["Rows read"] == "2"
+
+
+# ------------------------------------------------------------------ exports as people really make them
+
+def _export(header: list[str], rows: list[list[str]]) -> bytes:
+    """A small Sheet-shaped CSV export."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([header, *rows])
+    return out.getvalue().encode()
+
+
+ELEVEN = ["Timestamp", "Email Address", "First Name", "Last Name", "Institution", "Your Title", "Job title",
+          "Areas of expertise", "Years in the profession", "Preferred contact method",
+          "I consent to my information being shared in the ALI Skills Directory"]
+ELEVEN_ROWS = [
+    ["10/2/2025 10:00:00", "split.one@example.edu", "José", "Méndez", "Purdue University", "Dr.",
+     "<script>alert(1)</script>", "Cataloging, Metadata", "5", "Email", "Yes"],
+    ["10/3/2025 10:00:00", "split.two@example.edu", "Zoë", "O'Neil", "", "Mr", "Archivist", "PM (1300-1900)", "2",
+     "Email", "https://example.org/consent"],
+    ["10/4/2025 10:00:00", "split.three@example.edu", "", "", "Butler University", "Mx.", "Librarian", "Metadata", "1",
+     "Phone", "Yes"]]
+
+
+def test_an_eleven_column_export_shows_both_name_parts_weak_guesses_and_every_warning():
+    at = open_page(app("member"), "pages/imports.py")
+    at.file_uploader(key="import_file").set_value(("eleven.csv", _export(ELEVEN, ELEVEN_ROWS), "text/csv")).run()
+    assert not at.exception, at.exception
+    mapping = at.dataframe[0].value
+    fields = dict(zip(mapping["Column in the file"], mapping["Field"]))
+    assert len(mapping) == 11
+    assert fields["First Name"].startswith("Given name") and fields["Last Name"].startswith("Family name")
+    assert fields["Job title"] == "Job title" and fields["Your Title"] == "(ignore this column)"
+    shown = texts(at)
+    assert "Your Title" in shown and "its answers are titles such as Mr or Dr" in shown
+    assert "1 answer(s) to this question could not be read as yes or no" in shown
+    problems = at.table[0].value
+    listed = {(row.Row, row.Column, row.Value): row.Problem for row in problems.reset_index().itertuples()}
+    assert listed[("2", "Job title", "<script>alert(1)</script>")].startswith("contains markup (HTML tags): held")
+    assert listed[("4", "First Name + Last Name", "")].startswith("no name: held for review")
+    assert listed[("3", "Institution", "")].startswith("no institution")
+    assert "proposed for the taxonomy" in listed[("3", "Areas of expertise", "PM (1300-1900)")]
+    at.button(key="import_commit").click().run()
+    assert query("SELECT name FROM people WHERE email = 'split.one@example.edu'") == [("José Méndez",)]
+
+
+def test_unrelated_headers_are_refused_naming_the_file_with_advice():
+    at = open_page(app("member"), "pages/imports.py")
+    data = _export(["Order number", "Product", "Quantity"], [["17", "Chair", "2"]])
+    at.file_uploader(key="import_file").set_value(("orders.csv", data, "text/csv")).run()
+    errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("orders.csv: could not tell which form this is")
+    assert "Download responses" in errors[0] and "Choose it above" not in errors[0]
+
+
+def test_a_program_year_the_timestamps_contradict_is_warned_on_the_page():
+    header = ["Timestamp", "Did the experience meet your career goals?",
+              "Would you participate in this type of program again?"]
+    data = _export(header, [["5/3/2025 10:00:00", "Yes", "Yes"], ["5/12/2025 10:00:00", "Yes", "Maybe"]])
+    at = open_page(app("member"), "pages/imports.py")
+    at.file_uploader(key="import_file").set_value(("end of year.csv", data, "text/csv")).run()
+    at.selectbox(key="import_cycle").select("2023-24").run()
+    assert not at.exception, at.exception
+    problems = at.table[0].value
+    assert any("dated in program year 2024-25, but 2023-24 was chosen" in p for p in problems["Problem"])

@@ -303,7 +303,7 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | int | None) -> Sheet:
             raise ImportRefused(f"{file_name}: sheet '{chosen}' is empty (it has no header row).{others}")
         headers = _clean_headers(_header_cells([_cell_text(v) for v in lead + list(header)], file_name))
         width = len(headers)
-        records = [lead + record if lead else record for record in rows]
+        records = [lead + record for record in rows] if lead else list(rows)
     except ImportRefused:
         raise
     except Exception as exc:  # zip, XML and calamine errors each have their own types for a damaged workbook
@@ -311,13 +311,14 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | int | None) -> Sheet:
     finally:
         if book is not None:
             book.close()
-    arrays = {f"c{i}": _text_column([record[i] if i < len(record) else "" for record in records])
-              for i in range(width)}
+    # calamine's rows all have the sheet's width, at least the header's: transposed in C, not cell by cell.
+    columns = zip(*records) if records else iter([()] * width)
+    arrays = {f"c{i}": _text_column(column) for i, column in zip(range(width), columns)}
     arrays["_row"] = pa.array(range(2, len(records) + 2), type=pa.int64())
     return _finish(Sheet(file_name, headers, pa.table(arrays), sheet_names=names, sheet=chosen))
 
 
-def _text_column(values: list) -> pa.Array:
+def _text_column(values) -> pa.Array:
     """One column of cells as Arrow text: straight when every cell is text, else each turned into text."""
     try:
         return pa.array(values, type=pa.string())

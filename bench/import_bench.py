@@ -4,7 +4,12 @@ Both sides run as fresh processes writing into a fresh database file, so both pa
 and the write to disk; the ratio is what to compare across machines. Also prints the in-process
 read_csv time and the importer's peak memory (max RSS of its process).
 
+`--xlsx` measures reading workbooks instead: `lib.sheets.read` (python-calamine, after lib.workbook_guard's
+checks) against openpyxl's read-only mode as the importer used it before, in process and interleaved, on the
+demo's three Skills Directory Survey exports saved as XLSX and on a large survey workbook (--xlsx-rows).
+
     .venv/bin/python bench/import_bench.py [--rows 100000] [--repeat 5]
+    .venv/bin/python bench/import_bench.py --xlsx [--xlsx-rows 20000] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -73,13 +78,93 @@ def timed(command: list[str], env: dict) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
+def write_xlsx(source: Path, target: Path) -> None:
+    """Save a CSV export as a workbook the way Google Sheets does (shared strings, one sheet)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(target), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                             "strings_to_urls": False})
+    sheet = book.add_worksheet("Form Responses 1")
+    with open(source, newline="", encoding="utf-8-sig") as handle:
+        for row, record in enumerate(csv.reader(handle)):
+            for column, value in enumerate(record):
+                sheet.write_string(row, column, value)
+    book.close()
+
+
+def read_openpyxl(data: bytes) -> int:
+    """The importer's former workbook reader: openpyxl read-only, every cell into per-column lists of text."""
+    import io
+
+    import openpyxl
+
+    from lib.sheets import _cell_text
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    rows = book[book.sheetnames[0]].iter_rows(values_only=True)
+    width = len(next(rows))
+    columns: list[list[str]] = [[] for _ in range(width)]
+    for record in rows:
+        for index in range(width):
+            columns[index].append(_cell_text(record[index]) if index < len(record) else "")
+    book.close()
+    return len(columns[0])
+
+
+def xlsx_bench(args: argparse.Namespace, work: Path) -> dict:
+    """Time lib.sheets.read against openpyxl on the demo's workbooks and a large one; print medians, ratios."""
+    from lib import demo, sheets
+
+    files = []
+    for made in demo.write_exports(work / "demo", shape="sheet"):
+        if made.kind == "skills":
+            files.append((f"demo survey {made.cycle}", made.path.with_suffix(".xlsx")))
+            write_xlsx(made.path, files[-1][1])
+    large = work / "large.csv"
+    write_survey(large, args.xlsx_rows)
+    files.append((f"survey, {args.xlsx_rows:,} rows", work / "large.xlsx"))
+    write_xlsx(large, files[-1][1])
+    results = {}
+    print(f"{'workbook':28} {'KB':>7} {'calamine s':>11} {'openpyxl s':>11} {'ratio':>6}")
+    for label, path in files:
+        data = path.read_bytes()
+        rows = sheets.read(data, path.name).rows  # untimed warm-up of both, and the same rows from each
+        assert read_openpyxl(data) >= rows, label
+        ours, theirs = [], []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            sheets.read(data, path.name)
+            ours.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            read_openpyxl(data)
+            theirs.append(time.perf_counter() - started)
+        mine, base = statistics.median(ours), statistics.median(theirs)
+        results[label] = {"kb": round(len(data) / 1024), "rows": rows, "calamine_median_s": round(mine, 3),
+                          "openpyxl_median_s": round(base, 3), "speedup": round(base / mine, 1)}
+        print(f"{label:28} {len(data) / 1024:>7.0f} {mine:>11.3f} {base:>11.3f} {base / mine:>5.1f}x")
+    print(f"{args.repeat} runs each, interleaved; load {os.getloadavg()[0]:.1f}")
+    return results
+
+
 def main() -> int:
     """Generate the file, then time both sides alternately and print medians and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--xlsx", action="store_true", help="measure reading workbooks instead (calamine vs openpyxl)")
+    parser.add_argument("--xlsx-rows", type=int, default=20_000, help="rows of the large workbook (default 20,000)")
     args = parser.parse_args()
+    if args.xlsx:
+        sys.path.insert(0, str(ROOT))
+        work = Path(tempfile.mkdtemp(prefix="ali-xlsx-bench-"))
+        try:
+            results = xlsx_bench(args, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+        return 0
 
     work = Path(tempfile.mkdtemp(prefix="ali-import-bench-"))
     survey = work / "survey.csv"

@@ -316,42 +316,58 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(data: bytes, file_name: str, sheet: str | int | None) -> Sheet:
-    """Read one sheet (the first by default) of an XLSX workbook; cached formula results, never formulas."""
-    import openpyxl
+    """Read one sheet (the first by default) of an XLSX workbook; cached formula results, never formulas.
+
+    python-calamine reads it (Rust, several times faster than openpyxl), after lib.workbook_guard has checked
+    that no part, cell extent or shared text would take more memory than a CSV under the size limit.
+    """
+    import python_calamine
+
+    from . import workbook_guard
 
     what = _not_a_workbook(data)
     if what:
         raise ImportRefused(f"{file_name}: {what}")
     book = None
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        names = book.sheetnames
+        # Checked before calamine opens it: opening reads every shared string.
+        names = workbook_guard.sheet_names(data, file_name)
         chosen = _choose_sheet(names, sheet, file_name)
-        # The sheet is read lazily: a damaged part shows only now, so reading stays inside the try.
-        rows = book[chosen].iter_rows(values_only=True)
+        workbook_guard.check(data, file_name, chosen)
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if list(book.sheet_names) != names:
+            raise ImportRefused(f"{file_name}: {DAMAGED_XLSX}")
+        grid = book.get_sheet_by_name(chosen)
+        rows = grid.iter_rows()  # from row 1, but from the sheet's first used column
         header = next(rows, None)
+        lead = [""] * grid.start[1] if grid.start else []
         if header is None or not any(v not in (None, "") for v in header):
             others = f" The workbook's sheets: {', '.join(names)}; choose the one that holds the responses." \
                 if len(names) > 1 else ""
             raise ImportRefused(f"{file_name}: sheet '{chosen}' is empty (it has no header row).{others}")
-        headers = _clean_headers(_header_cells([_cell_text(v) for v in header], file_name))
+        headers = _clean_headers(_header_cells([_cell_text(v) for v in lead + list(header)], file_name))
         width = len(headers)
-        columns: list[list[str]] = [[] for _ in range(width)]
-        numbers = []
-        for number, record in enumerate(rows, start=2):
-            for index in range(width):
-                columns[index].append(_cell_text(record[index]) if index < len(record) else "")
-            numbers.append(number)
+        records = [lead + record for record in rows] if lead else list(rows)
     except ImportRefused:
         raise
-    except Exception as exc:  # zipfile, zlib, XML and openpyxl each raise their own types for a damaged workbook
+    except Exception as exc:  # zip, XML and calamine errors each have their own types for a damaged workbook
         raise ImportRefused(f"{file_name}: {DAMAGED_XLSX}") from exc
     finally:
         if book is not None:
             book.close()
-    arrays = {f"c{i}": pa.array(values, type=pa.string()) for i, values in enumerate(columns)}
-    arrays["_row"] = pa.array(numbers, type=pa.int64())
+    # calamine's rows all have the sheet's width, at least the header's: transposed in C, not cell by cell.
+    columns = zip(*records) if records else iter([()] * width)
+    arrays = {f"c{i}": _text_column(column) for i, column in zip(range(width), columns)}
+    arrays["_row"] = pa.array(range(2, len(records) + 2), type=pa.int64())
     return _finish(Sheet(file_name, headers, pa.table(arrays), sheet_names=names, sheet=chosen))
+
+
+def _text_column(values) -> pa.Array:
+    """One column of cells as Arrow text: straight when every cell is text, else each turned into text."""
+    try:
+        return pa.array(values, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers, dates, booleans: written as a CSV export would
+        return pa.array([_cell_text(v) for v in values], type=pa.string())
 
 
 def _not_a_workbook(data: bytes) -> str | None:

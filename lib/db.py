@@ -175,6 +175,14 @@ def writing(conn: duckdb.DuckDBPyConnection, what: str) -> Iterator[duckdb.DuckD
                             "Reload and try again.") from exc
 
 
+def saved_since(what: str, by: str | None, at) -> ConflictError:
+    """The refusal of a save made on an older version of a text: who saved it since, and when."""
+    who = f" by {by}" if by else ""
+    when = f" at {at:%b %d %H:%M}" if at else ""
+    return ConflictError(f"{what} was saved{who}{when} since you opened it; nothing was saved. Reload to see their "
+                         "text, then redo your change.")
+
+
 def first(rows: list[tuple]) -> tuple | None:
     """Return the first row of a fully fetched result, or None.
 

@@ -19,7 +19,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from .db import ConflictError, audit, first, writing
+from .db import ConflictError, audit, first, saved_since, writing
 
 SECTIONS = {"highlights": "Highlights", "goals": "Goals completed", "carry_over": "Carry-over items",
             "recommendations": "Recommendations"}
@@ -96,10 +96,7 @@ def save_section(conn: duckdb.DuckDBPyConnection, cycle: str, key: str, body: st
                                       WHERE cycle = ? AND section = ?""", [cycle, key]).fetchall())
             stored = row[1] if row else 0
             if stored != version:
-                who = f" by {row[2]}" if row and row[2] else ""
-                when = f" at {row[3]:%b %d %H:%M}" if row and row[3] else ""
-                raise ConflictError(f"{SECTIONS[key]} ({cycle}) was saved{who}{when} since you opened it; "
-                                    "nothing was saved. Reload to see their text, then redo your change.")
+                raise saved_since(f"{SECTIONS[key]} ({cycle})", row and row[2], row and row[3])
             if row and row[0] == text:
                 return stored
             if row is None:

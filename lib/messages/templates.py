@@ -14,7 +14,7 @@ from datetime import datetime
 import duckdb
 
 from .. import cycles
-from ..db import ConflictError, audit, first, writing
+from ..db import ConflictError, audit, first, saved_since, writing
 
 KINDS = {"decisions": "Decisions (placed, waitlisted, not eligible)", "survey": "End-of-year survey",
          "check-in": "Check-in (members at risk)"}
@@ -181,10 +181,7 @@ def save(conn: duckdb.DuckDBPyConnection, cycle: str, key: str, subject: str, bo
                                       WHERE cycle = ? AND template = ?""", [cycle, key]).fetchall())
             stored = row[2] if row else 0
             if stored != version:
-                who = f" by {row[3]}" if row and row[3] else ""
-                when = f" at {row[4]:%b %d %H:%M}" if row and row[4] else ""
-                raise ConflictError(f"{label[0].upper()}{label[1:]} was saved{who}{when} since you opened it; "
-                                    "nothing was saved. Reload to see their text, then redo your change.")
+                raise saved_since(f"{label[0].upper()}{label[1:]}", row and row[3], row and row[4])
             if row and (row[0], row[1]) == (subject, body):
                 return stored
             if row is None:

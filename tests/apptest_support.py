@@ -76,3 +76,15 @@ def texts(at: AppTest) -> str:
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [e.value for e in [*at.error, *at.info, *at.success, *at.warning]]
     return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
+
+
+def problems_shown(at: AppTest):
+    """The import preview's problems as the page lists them (a table when few, a data frame when many)."""
+    for element in [*at.table, *at.dataframe]:
+        frame = element.value
+        if "Problem" in frame.columns or frame.index.name == "Kind":
+            frame = frame.reset_index().rename(columns={"Kind": "severity", "Row": "row", "Column": "column",
+                                                        "Problem": "message", "Value": "value"})
+            frame["row"] = [int(r) if str(r).strip() else None for r in frame["row"]]
+            return frame
+    raise AssertionError("the page lists no problems")

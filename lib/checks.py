@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import forms
 from .answers import is_no, is_yes
-from .validation import _MARKUP, _REVIEWED_FIELDS, Problem, _fcol
+from .validation import MARKUP, REVIEWED_FIELDS, Problem, fcol
 
 if TYPE_CHECKING:
     from .validation import Staging
@@ -21,16 +21,16 @@ _YES_NO = {"skills": ("consent", "not published"), "outcomes": ("consent_to_quot
 def formulas_and_markup(stage: Staging) -> None:
     """Warn about cells a spreadsheet would run as a formula, and markup in survey answers held for review."""
     # A name in two parts is reviewed as the name they join into.
-    reviewed = {*(name for name, _, _ in _REVIEWED_FIELDS), *forms.NAME_PARTS} if stage.kind == "skills" else set()
+    reviewed = {*(name for name, _, _ in REVIEWED_FIELDS), *forms.NAME_PARTS} if stage.kind == "skills" else set()
     for name in stage.columns:
-        column = _fcol(name)
+        column = fcol(name)
         held = ", and held for review before it is published" if name in reviewed else ""
         stage.list_rows(f"SELECT _row, {column} FROM import_base WHERE starts_with(ltrim({column}), '=')"
                         " ORDER BY _row", [], stage.header(name),
                         f"looks like a spreadsheet formula: kept as plain text, never run{held}", errors=False)
         if name in reviewed:
             stage.list_rows(f"SELECT _row, {column} FROM import_base WHERE regexp_matches({column}, ?)"
-                            " ORDER BY _row", [_MARKUP], stage.header(name),
+                            " ORDER BY _row", [MARKUP], stage.header(name),
                             "contains markup (HTML tags): held for review before it is published", errors=False)
 
 

@@ -108,7 +108,7 @@ def _values(*columns_and_rows) -> tuple[str, list]:
     return f"SELECT {casts} FROM (VALUES {placeholders}) AS v({names})", [v for row in rows for v in row]
 
 
-def _fcol(name: str) -> str:
+def fcol(name: str) -> str:
     """The staging column of a field: 'month:Oct' -> f_month_Oct (identifiers made here, never from input)."""
     return "f_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
@@ -177,7 +177,7 @@ class Staging:
         """Tell how the checkbox column of a field joins its answers (see answers.checkbox_separator)."""
         if name not in self.columns:
             return ", "
-        column = _fcol(name)
+        column = fcol(name)
         # Only cells with more than one answer can tell the separators apart.
         cells = [row[0] for row in self.conn.execute(
             f"SELECT {column} FROM import_base WHERE is_valid AND (contains({column}, ';') OR contains({column}, ', '))"
@@ -227,7 +227,7 @@ class Staging:
               f" ''), ''), [{_sql_text(timestamp_formats(self.day_first))}])" if has_ts else "NULL::TIMESTAMP")
         # Every field of the form gets a column ('' when not mapped), so later SQL need not ask.
         names = list(dict.fromkeys([spec.name for spec in forms.FIELDS[self.kind]] + list(self.columns)))
-        fields = ", ".join(f"{self.col(name)} AS {_fcol(name)}" for name in names)
+        fields = ", ".join(f"{self.col(name)} AS {fcol(name)}" for name in names)
         cycle_sql = ("?" if self.cycle else
                      "CASE WHEN submitted_at IS NULL THEN NULL ELSE printf('%d-%02d', y, (y + 1) % 100) END")
         pattern = _sql_text((EMAIL_RE,))
@@ -414,8 +414,8 @@ class Staging:
 # What makes a published field suspicious: a spreadsheet formula (=, +, @, or - before a digit, sign or
 # bracket) or markup (an HTML tag). Such answers are held from the public directory until reviewed.
 _FORMULA_LIKE = r"^\s*([=+@\t]|-\s*[\d(=+])"
-_MARKUP = r"<\s*/?\s*[A-Za-z!][^>]*>"
-_REVIEWED_FIELDS = (("name", "f_name", "Name"), ("job_title", "f_job_title", "Job title"),
+MARKUP = r"<\s*/?\s*[A-Za-z!][^>]*>"
+REVIEWED_FIELDS = (("name", "f_name", "Name"), ("job_title", "f_job_title", "Job title"),
                     ("department", "f_department", "Department"), ("contact_method", "f_contact_method",
                                                                       "Preferred contact method"))
 
@@ -424,12 +424,12 @@ def _held_reason_sql() -> str:
     """SQL naming why a survey row is held for review (NULL when it is not), from this module's constants only."""
     # Nothing nameless is published: a blank name waits for a committee member to add one.
     checks = ["CASE WHEN v.name IS NULL THEN 'No name given' END"]
-    for _, column, label in _REVIEWED_FIELDS:
+    for _, column, label in REVIEWED_FIELDS:
         checks.append(f"CASE WHEN regexp_matches({column}, '{_FORMULA_LIKE}') THEN "
                       f"'{label} looks like a spreadsheet formula' END")
-        checks.append(f"CASE WHEN regexp_matches({column}, '{_MARKUP}') THEN '{label} contains markup (HTML tags)' END")
+        checks.append(f"CASE WHEN regexp_matches({column}, '{MARKUP}') THEN '{label} contains markup (HTML tags)' END")
     checks.append(f"CASE WHEN len(list_filter(coalesce(o.other_skills, []), lambda x: regexp_matches(x, '{_FORMULA_LIKE}')"
-                  f" OR regexp_matches(x, '{_MARKUP}'))) > 0 THEN 'An other expertise answer looks like a formula "
+                  f" OR regexp_matches(x, '{MARKUP}'))) > 0 THEN 'An other expertise answer looks like a formula "
                   "or contains markup' END")
     return f"nullif(concat_ws('; ', {', '.join(checks)}), '')"
 

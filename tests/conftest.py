@@ -105,3 +105,17 @@ def demo_exports(demo_db_file) -> Path:
 def pytest_configure(config):
     """Keep the browser tests' screenshots where CI can find them."""
     os.environ.setdefault("ALI_TEST_ARTIFACTS", str(ROOT / "tests" / "artifacts"))
+
+
+@pytest.fixture
+def blank_database(tmp_path, monkeypatch):
+    """An empty migrated database with one committee user, in place of the demo."""
+    import streamlit as st
+
+    path = tmp_path / "blank.duckdb"
+    monkeypatch.setenv("ALI_DB", str(path))
+    conn = db.connect(path)
+    auth.add_user(conn, "member", "Morgan Member", PASSWORD, role="committee")
+    conn.close()
+    st.cache_resource.clear()
+    return path

@@ -119,18 +119,6 @@ def test_typed_interests_and_names_show_as_typed():
     assert query("SELECT count(*) FROM survey_responses WHERE held_reason IS NOT NULL")[0][0] == 1
 
 
-@pytest.fixture
-def blank_database(tmp_path, monkeypatch):
-    """An empty migrated database with one committee user, in place of the demo."""
-    path = tmp_path / "blank.duckdb"
-    monkeypatch.setenv("ALI_DB", str(path))
-    conn = db.connect(path)
-    auth.add_user(conn, "member", "Morgan Member", PASSWORD, role="committee")
-    conn.close()
-    st.cache_resource.clear()
-    return path
-
-
 def test_an_empty_database_renders_a_message(blank_database):
     at = open_page(app("member"), PAGE)
     assert not at.exception

@@ -109,13 +109,7 @@ def test_sending_asks_first_then_sends_each_once_through_the_loopback_server(mon
         assert query("SELECT attempts FROM messages WHERE id = ?", [log_id]) == [(2,)]
 
 
-def test_an_empty_database_says_there_is_nothing_yet(tmp_path, monkeypatch):
-    path = tmp_path / "blank.duckdb"
-    monkeypatch.setenv("ALI_DB", str(path))
-    conn = db.connect(path)
-    auth.add_user(conn, "member", "Morgan Member", PASSWORD, role="committee")
-    conn.close()
-    st.cache_resource.clear()
+def test_an_empty_database_says_there_is_nothing_yet(blank_database):
     st.cache_data.clear()
     at = open_page(app("member"), PAGE)
     assert not at.exception and at.title[0].value == "Messages" and "No program year yet" in texts(at)

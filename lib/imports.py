@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 import duckdb
 
-from . import cycles, forms, guesses, outcomes
+from . import cycles, forms, guesses
 from .answers import EMAIL_RE, parse_career_stage, split_checkboxes
 from .db import audit, first, scalar, transaction
 from .settings import get_settings
@@ -291,6 +291,8 @@ def _count(conn: duckdb.DuckDBPyConnection, kind: str, result: ImportResult) -> 
             FROM marked""").fetchall())
         result.unchanged, result.new, result.updated, result.new_people = counts
     elif kind == "outcomes":
+        from . import outcomes  # here, not at the top: it imports pandas, which a survey import never needs
+
         result.unchanged = scalar(conn, """
             SELECT count(*) FROM incoming i WHERE EXISTS (
                 SELECT 1 FROM outcome_responses o WHERE o.cycle = i.cycle AND o.submitted_at = i.submitted_at

@@ -84,10 +84,13 @@ def read(data: bytes, file_name: str, sheet: str | int | None = None) -> Sheet:
     what = _not_a_table(data)
     if what:
         raise ImportRefused(f"{file_name}: {what}")
-    text, encoding = _decode(data)
-    if not text.strip(" \t\r\n\ufeff"):
+    wide = _wide_codec(data)
+    # UTF-8 bytes go to Arrow as they are: decoding a whole large file to text first would hold it twice.
+    text, encoding = (data.decode(wide, errors="replace"), _WIDE_NAMES[wide]) if wide else (None, "utf-8")
+    head = text[:4096] if text is not None else data[:4096].decode("utf-8", errors="replace")
+    if (_BLANK_TEXT.fullmatch(text) if text is not None else _BLANK_BYTES.match(data).end() == len(data)):
         raise ImportRefused(f"{file_name}: the file is empty: it has no header row and no responses. {DOWNLOAD_HINT}")
-    if _looks_binary(text[:4096]):
+    if _looks_binary(head):
         raise ImportRefused(f"{file_name}: this is not a CSV or XLSX file (it looks like binary data, such as a "
                             f"picture or a program). {DOWNLOAD_HINT}")
     return merge_repeated(_read_csv(data, text, encoding, file_name))
@@ -170,23 +173,49 @@ def _looks_binary(head: str) -> bool:
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
+_WIDE_NAMES = {"utf-32": "utf-32", "utf-16": "utf-16", "utf-16-le": "utf-16", "utf-16-be": "utf-16"}
+# What an empty file holds: spaces, line ends and byte order marks (as text, and as UTF-8 bytes).
+_BLANK_TEXT = re.compile("[ \t\r\n\ufeff]*")
+_BLANK_BYTES = re.compile(b"(?:[ \t\r\n]|\xef\xbb\xbf)*")
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """Decode UTF-16/32 (Excel's "Unicode Text"), UTF-8 (with or without BOM), else Excel's cp1252."""
+def _wide_codec(data: bytes) -> str | None:
+    """The codec of UTF-16/32 text (Excel's "Unicode Text"), by its BOM or its NULs; None for 8-bit text."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            return data.decode(codec, errors="replace"), codec
+            return codec
     head = data[:4096]
     half = len(head) // 2
     # Without a BOM, UTF-16 text in a Latin script has a NUL in every other byte, and only there.
     for zeros, others, codec in ((head[1::2], head[0::2], "utf-16-le"), (head[0::2], head[1::2], "utf-16-be")):
         if half >= 4 and zeros.count(0) > 0.3 * half and others.count(0) < 0.05 * half:
-            return data.decode(codec, errors="replace"), "utf-16"
+            return codec
+    return None
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """Decode UTF-16/32, UTF-8 (with or without BOM), else Excel's cp1252; return the text and its encoding."""
+    wide = _wide_codec(data)
+    if wide:
+        return data.decode(wide, errors="replace"), _WIDE_NAMES[wide]
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def _utf8_first_record(data: bytes) -> str | None:
+    """The start of UTF-8 bytes as text (at least the first line, BOM removed); None when they are not UTF-8."""
+    head = data[:65536]
+    if len(data) > 65536 and b"\n" not in head and b"\r" not in head:
+        ends = [i for i in (data.find(b"\n", 65536), data.find(b"\r", 65536)) if i >= 0]
+        head = data[:min(ends, default=len(data))]
+    try:
+        return head.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if len(head) < len(data) and exc.start >= len(head) - 3 and exc.reason == "unexpected end of data":
+            return head[:exc.start].decode("utf-8-sig")  # the sample cut a character in two
+        return None
 
 
 def _delimiter(text: str) -> str:
@@ -196,10 +225,17 @@ def _delimiter(text: str) -> str:
     return max(counts, key=lambda sep: (counts[sep], sep == ","))
 
 
-def _read_csv(data: bytes, text: str, encoding: str, file_name: str) -> Sheet:
-    """Parse CSV: Arrow's fast reader straight from the bytes when they are regular UTF-8, Python's csv otherwise."""
-    first_record = text[:65536]
-    if len(text) > 65536 and "\n" not in first_record and "\r" not in first_record:
+def _read_csv(data: bytes, text: str | None, encoding: str, file_name: str) -> Sheet:
+    """Parse CSV: Arrow's fast reader straight from the bytes when they are UTF-8, Python's csv otherwise.
+
+    `text` is the decoded file when it had to be decoded (UTF-16/32), else None: UTF-8 bytes are decoded
+    only when Arrow cannot read them (not UTF-8 after all, ragged rows), for the exact reader.
+    """
+    first_record = _utf8_first_record(data) if text is None else text[:65536]
+    if first_record is None:  # not UTF-8: Excel's cp1252, most likely
+        text, encoding = _decode(data)
+        first_record = text[:65536]
+    if text is not None and len(text) > 65536 and "\n" not in first_record and "\r" not in first_record:
         # A first line longer than the sample (thousands of columns, a huge header) is read whole to count it.
         ends = [i for i in (text.find("\n", 65536), text.find("\r", 65536)) if i >= 0]
         first_record = text[:min(ends, default=len(text))]
@@ -211,11 +247,11 @@ def _read_csv(data: bytes, text: str, encoding: str, file_name: str) -> Sheet:
         raise ImportRefused(f"{file_name}: no header row found. The first row must hold the questions, as in a "
                             "Google Forms export.") from exc
     headers = _clean_headers(_header_cells(header, file_name))
-    # Arrow drops blank lines, which would shift row numbers; such files take the exact path.
-    regular = encoding == "utf-8" and not any(_blank_line_inside(data, gap) for gap in (b"\n\n", b"\n\r\n", b"\r\r"))
-    table = _read_csv_arrow(data, sep, len(headers)) if regular else None
+    table = _read_csv_arrow(data, sep, len(headers)) if encoding == "utf-8" else None
     notes = []
     if table is None:
+        if text is None:
+            text, encoding = _decode(data)
         table, extra = _read_csv_python(text.replace("\r\n", "\n").replace("\r", "\n"), sep, len(headers), file_name)
         if extra:
             notes.append(f"{extra} row(s) have more cells than there are headers; the extra cells were ignored")
@@ -225,12 +261,6 @@ def _read_csv(data: bytes, text: str, encoding: str, file_name: str) -> Sheet:
         notes.append(f"The file is {encoding.upper()} text, not UTF-8 (Excel's \"Unicode Text\" is UTF-16); it was read "
                      "as such")
     return _finish(Sheet(file_name, headers, table, encoding=encoding, notes=notes))
-
-
-def _blank_line_inside(data: bytes, gap: bytes) -> bool:
-    """Tell whether a blank line occurs before the end of the file (trailing blank lines are harmless)."""
-    index = data.find(gap)
-    return index >= 0 and bool(data[index:].strip(b"\r\n"))
 
 
 def _clean_headers(raw: list[str]) -> list[str]:
@@ -248,17 +278,18 @@ def _clean_headers(raw: list[str]) -> list[str]:
 
 
 def _read_csv_arrow(data: bytes, sep: str, width: int) -> pa.Table | None:
-    """Read UTF-8 bytes with pyarrow (multi-threaded); None when the file is too irregular for it."""
+    """Read UTF-8 bytes with pyarrow (multi-threaded); None when they are too irregular for it or not UTF-8."""
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            # Blank lines stay rows (all empty, dropped by _finish), so row numbers stay those of the file.
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    except pa.ArrowException:  # ragged rows, a cell spanning blocks ...: the exact reader copes
+    except pa.ArrowException:  # ragged rows, a cell spanning blocks, bytes that are no UTF-8 ...: the exact reader copes
         return None
     return table.append_column("_row", _row_numbers(table))
 
@@ -418,11 +449,12 @@ def _finish(sheet: Sheet) -> Sheet:
     """Drop trailing unnamed empty columns and blank rows (row numbers stay as in the file)."""
     import pyarrow.compute as pc
 
-    # Lengths of trimmed text, not comparisons with "": comparing with a Python value makes pyarrow import pandas.
-    lengths = {index: pc.utf8_length(pc.utf8_trim_whitespace(sheet.table.column(f"c{index}")))
-               for index in range(len(sheet.headers))}
+    # A cell is blank when empty or only spaces: its byte length (read off the offsets) and a scan, without
+    # trimming copies of every column. No comparison with a Python value: that makes pyarrow import pandas.
+    filled = {index: pc.and_not(pc.cast(pc.binary_length(column), pa.bool_()), pc.utf8_is_space(column))
+              for index in range(len(sheet.headers)) for column in [sheet.table.column(f"c{index}")]}
     keep = [index for index, header in enumerate(sheet.headers)
-            if not (header.startswith("Column ") and (not sheet.table.num_rows or not pc.max(lengths[index]).as_py()))]
+            if not (header.startswith("Column ") and (not sheet.table.num_rows or not pc.any(filled[index]).as_py()))]
     headers = [sheet.headers[i] for i in keep]
     if not headers:
         raise ImportRefused(f"{sheet.file_name}: no header row found: the first row is empty. The first row must "
@@ -430,10 +462,11 @@ def _finish(sheet: Sheet) -> Sheet:
     table = pa.Table.from_arrays([sheet.table.column(f"c{i}") for i in keep] + [sheet.table.column("_row")],
                                  names=[f"c{n}" for n in range(len(keep))] + ["_row"])
     if table.num_rows:
-        total = lengths[keep[0]]
+        any_filled = filled[keep[0]]
         for index in keep[1:]:
-            total = pc.add(total, lengths[index])
-        table = table.filter(pc.cast(total, pa.bool_()))
+            any_filled = pc.or_(any_filled, filled[index])
+        if not pc.all(any_filled).as_py():  # filtering copies every column: only when a row is blank
+            table = table.filter(any_filled)
     sheet.blank_rows = sheet.table.num_rows - table.num_rows
     sheet.headers, sheet.table = headers, table
     return sheet

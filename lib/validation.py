@@ -89,8 +89,10 @@ class ImportResult:
         return pd.DataFrame(rows, columns=["severity", "row", "column", "value", "message"])
 
 
-_LATEST = """(SELECT * FROM import_valid QUALIFY row_number() OVER
-               (PARTITION BY email, cycle, submitted_at ORDER BY _row DESC) = 1)"""
+# The last row of each (email, cycle, timestamp): found on the keys alone, since a window over every column
+# would sort them all.
+_LATEST = """(SELECT * FROM import_valid WHERE _row IN
+               (SELECT max(_row) FROM import_valid GROUP BY email, cycle, submitted_at))"""
 
 
 def _values(*columns_and_rows) -> tuple[str, list]:

@@ -64,6 +64,60 @@ def test_blank_rows_keep_row_numbers_right(conn):
     assert [(p.row, p.column) for p in result.errors] == [(6, "Email Address")]
 
 
+def test_blank_lines_read_by_the_fast_reader_keep_row_numbers(conn):
+    # Blank lines between many rows (the fast path, not the csv module's): the row named is the file's row.
+    rows = [row(email=f"p{n}@example.edu", name=f"Person {n}") for n in range(300)]
+    rows[250] = row(email="broken", name="Zoë O'Brien")
+    text = csv_bytes(HEADER_2024, rows[:100]).decode() + "\r\n\r\n" + csv_bytes(HEADER_2024, rows[100:]).decode() \
+        .split("\r\n", 1)[1]
+    result = imports.import_bytes(conn, text.encode(), "gaps.csv")
+    assert result.rows == 300
+    # Header row 1, 100 rows (2-101), two blank lines (102-103): the 251st answer is row 254.
+    assert [(p.row, p.column, p.value) for p in result.errors] == [(254, "Email Address", "broken")]
+
+
+def test_a_byte_that_is_no_utf8_far_into_the_file_reads_it_as_cp1252(conn):
+    # The first 64 KB are plain UTF-8 (ASCII): only the Arrow reader meets the Windows-1252 byte further on.
+    rows = [row(email=f"p{n}@example.edu", name=f"Person {n}") for n in range(1500)]
+    rows.append(row(email="rene@example.edu", name="Renée Núñez"))
+    data = csv_bytes(HEADER_2024, rows, encoding="cp1252")
+    assert len(data) > 65536 and data[:65536].decode("utf-8")
+    result = imports.import_bytes(conn, data, "excel.csv")
+    assert result.ok and result.new == 1501 and any("Windows-1252" in str(w) for w in result.warnings)
+    assert conn.execute("SELECT name FROM people WHERE email = 'rene@example.edu'").fetchall() == [("Renée Núñez",)]
+
+
+def test_a_character_cut_by_the_header_sample_still_reads_as_utf8(conn):
+    # A header longer than the 64 KB sample, with 'é' (two bytes) astride the cut: still UTF-8, not cp1252.
+    long_header = "Notes " + "x" * (65536 - len(",".join(HEADER_2024)) - 8) + "é and more"
+    data = csv_bytes(HEADER_2024 + [long_header], [row(name="José Álvarez") + ["é"]])
+    with pytest.raises(UnicodeDecodeError):
+        data[:65536].decode("utf-8")  # the sample alone ends in half a character
+    result = imports.import_bytes(conn, data, "long-header.csv")
+    assert result.ok and not any("Windows-1252" in str(w) for w in result.warnings)
+    assert conn.execute("SELECT name FROM people").fetchall() == [("José Álvarez",)]
+
+
+def test_a_survey_import_does_not_import_pandas(tmp_path):
+    # pandas takes a third of a second and tens of MB to import: the command line's survey import never needs it.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    export = tmp_path / "survey.csv"
+    export.write_bytes(csv_bytes(HEADER_2024, [row(name="José Álvarez")]))
+    code = ("import sys; from lib import db, imports; conn = db.connect(sys.argv[1]);"
+            " result = imports.import_file(conn, sys.argv[2]); assert result.new == 1, result.errors;"
+            " print('pandas' in sys.modules)")
+    root, database = Path(__file__).resolve().parents[1], str(tmp_path / "t.duckdb")
+    # A database made beforehand, as the import's own process finds it (a first migration reads reference data).
+    subprocess.run([sys.executable, "-c", "import sys; from lib import db; db.connect(sys.argv[1]).close()", database],
+                   cwd=root, check=True)
+    done = subprocess.run([sys.executable, "-c", code, database, str(export)], cwd=root, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def test_a_quoted_cell_with_line_breaks(conn):
     data = csv_bytes(HEADER_2024, [row(title="Head of\nSpecial Collections"), row(email="ben@example.edu", ts="bad")])
     result = imports.import_bytes(conn, data, "multiline.csv")

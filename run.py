@@ -67,7 +67,8 @@ def main(argv: list[str]) -> int:
     if command == "test":
         return subprocess.run([str(PYTHON), "-m", "pytest", *rest]).returncode
     subprocess.run([str(PYTHON), "-m", "lib", "init", "--demo"], check=True)
-    return subprocess.run([str(PYTHON), "-m", "streamlit", "run", "app.py", *streamlit_args(rest)]).returncode
+    # serve.py serves app.py, and imports, opens the database and builds the search index as the server starts.
+    return subprocess.run([str(PYTHON), "-m", "streamlit", "run", "serve.py", *streamlit_args(rest)]).returncode
 
 
 if __name__ == "__main__":

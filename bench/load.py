@@ -39,7 +39,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
 CARDS_APP = ROOT / "bench" / "cards_app.py"
-APP = ROOT / "app.py"
+APP = ROOT / "serve.py"  # app.py as `python3 run.py app` and the service start it
 # Six typical searches: a skill, a skill and an institution, an alias, a name, a skill and a place, an acronym.
 SEARCHES = ["cataloging", "metadata Purdue", "info lit", "Jose Alvarez", "archives ball state", "oer"]
 COMMITTEE_PAGES = [("overview", "Overview"), ("circles", "Peer Mentorship Circles"), ("coverage", "Coverage")]

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 CACHE = BENCH / ".cache"
-APP = ROOT / "app.py"
+APP = ROOT / "serve.py"  # what `python3 run.py app` and the service start: app.py, warmed as the server starts
 EMPTY_APP = BENCH / "empty_app.py"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -41,6 +41,7 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 HASHED = ("lib/migrations", "lib/demo.py", "lib/imports.py", "lib/forms.py", "data/reference")
 DEMO_PEOPLE = 420  # lib.demo.DEFAULT_PEOPLE, only for labels
 APP_READY_TEXT = "ALI Skills Directory"
+WARMED_LINE = b"Ready in "  # serve.py prints it once the pages are imported and the search index built
 EMPTY_READY_TEXT = "ok"
 SERVER_TIMEOUT = 180.0
 
@@ -177,8 +178,13 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
 
 
-def one_cold_start(script: Path, env: dict, browser, ready_text: str, log_file: Path) -> dict[str, float]:
-    """Start a server, wait for health, then (with a browser) for the page's text and the end of its run."""
+def one_cold_start(script: Path, env: dict, browser, ready_text: str, log_file: Path,
+                   after_warm_up: bool = False) -> dict[str, float]:
+    """Start a server, wait for health, then (with a browser) for the page's text and the end of its run.
+
+    With after_warm_up, the browser goes to the page only once serve.py says it is ready, and `visit` is the
+    time from then to the page served: what the first visitor a few seconds after a start waits.
+    """
     port = free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(script.relative_to(ROOT)),
            "--server.port", str(port), "--server.headless", "true"]
@@ -189,10 +195,14 @@ def one_cold_start(script: Path, env: dict, browser, ready_text: str, log_file: 
         try:
             wait_health(port, proc, start + SERVER_TIMEOUT)
             times["health"] = time.perf_counter() - start
+            if after_warm_up:
+                wait_for_line(log_file, WARMED_LINE, proc, start + SERVER_TIMEOUT)
+                times["ready"] = time.perf_counter() - start
             if browser is not None:
                 context = browser.new_context()
                 try:
                     page = context.new_page()
+                    visit = time.perf_counter()
                     page.goto(f"http://127.0.0.1:{port}/", wait_until="commit", timeout=SERVER_TIMEOUT * 1000)
                     page.get_by_text(ready_text, exact=True).first.wait_for(state="visible",
                                                                             timeout=SERVER_TIMEOUT * 1000)
@@ -200,6 +210,7 @@ def one_cold_start(script: Path, env: dict, browser, ready_text: str, log_file: 
                     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
                         state="attached", timeout=SERVER_TIMEOUT * 1000)
                     times["page"] = time.perf_counter() - start
+                    times["visit"] = time.perf_counter() - visit
                     problems = page.locator('[data-testid="stException"]')
                     if problems.count():
                         raise RuntimeError(f"{script.name} showed {problems.count()} exception(s) in the browser: "
@@ -209,6 +220,30 @@ def one_cold_start(script: Path, env: dict, browser, ready_text: str, log_file: 
         finally:
             stop(proc)
     return times
+
+
+def wait_for_line(log_file: Path, line: bytes, proc: subprocess.Popen, deadline: float) -> None:
+    """Wait until the server's log (shared by every server of the run: only what this one wrote) holds a line."""
+    offset = log_file.stat().st_size if log_file.exists() else 0
+    seen = b""
+    while time.perf_counter() < deadline:
+        with open(log_file, "rb") as handle:
+            handle.seek(offset)
+            seen += handle.read()
+            offset = handle.tell()
+        if line in seen:
+            return
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode} before printing {line!r}")
+        time.sleep(0.05)
+    raise RuntimeError(f"the server did not print {line!r} within {SERVER_TIMEOUT:.0f} s")
+
+
+def first_visits(db_path: Path, demo_dir: Path, repeat: int, browser, log_file: Path) -> list[float]:
+    """Time the first visitor's Skills Directory after serve.py has warmed up (a fresh server each time)."""
+    env = ali_env(db_path, demo_dir)
+    return [one_cold_start(APP, env, browser, APP_READY_TEXT, log_file, after_warm_up=True)["visit"]
+            for _ in range(repeat)]
 
 
 def open_browser():
@@ -495,6 +530,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"NOTE: {browser_note}")
     rows: list[dict] = []
     rendered: dict[str, dict] = {}
+    visits: dict[str, list[float]] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="ali-bench-") as tmp:
             work = Path(tmp)
@@ -509,6 +545,8 @@ def main(argv: list[str] | None = None) -> int:
                 if browser is not None:
                     rows.append(row("cold start: first page served", label, cold["app"]["page"],
                                     cold["empty"]["page"]))
+                    log(f"[{label}] first visitor once the server says it is ready ({repeat} runs) ...")
+                    visits[label] = first_visits(copy, demo_dir, repeat, browser, work / "servers.log")
                 log(f"[{label}] AppTest page renders ({repeat} runs each) ...")
                 samples = apptest(copy, demo_dir, repeat, work, str(index))
                 for page, _, _ in PAGES + WARM_PAGES:
@@ -531,6 +569,9 @@ def main(argv: list[str] | None = None) -> int:
                              *(label for label, _, _ in WARM_PAGES)):
                     rows.append(row(f"AppTest first render at {large} against {small}: {page}", large,
                                     rendered[large][page]["cold"], rendered[small][page]["cold"]))
+                if visits:
+                    rows.append(row(f"first visitor after a start (Chromium, serve.py warmed) at {large} against "
+                                    f"{small}: Skills Directory (logged out)", large, visits[large], visits[small]))
     finally:
         if browser is not None:
             browser.close()

@@ -60,7 +60,7 @@ def app_env(db_path: Path, demo_dir: Path, cookie_key: str = COOKIE_KEY) -> dict
 
 @dataclass
 class AppServer:
-    """A `streamlit run app.py` process on a free port, its output kept in a log file."""
+    """A `streamlit run serve.py` process (app.py, as the service runs it) on a free port, its output in a log file."""
 
     process: subprocess.Popen
     port: int
@@ -101,7 +101,7 @@ def start_app(env: dict[str, str], log_dir: Path | None = None, timeout: float =
     log_path = log_dir / f"streamlit-{port}.log"
     log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - closed by AppServer.stop
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
     )

@@ -1,6 +1,6 @@
 """The real app in Debian's Chromium: what visitors, committee members and admins see and may open.
 
-One `streamlit run app.py` serves the whole module (on a copy of the demo database); every test gets a fresh
+One `streamlit run serve.py` (app.py, warmed as the server starts) serves the whole module (on a copy of the demo database); every test gets a fresh
 browser context, so no cookie leaks from one test to the next. Screenshots go to ALI_TEST_ARTIFACTS.
 """
 from __future__ import annotations

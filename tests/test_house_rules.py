@@ -9,7 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 LIB_FILES = sorted((ROOT / "lib").rglob("*.py"))
-ALL_CODE = LIB_FILES + sorted((ROOT / "ui").rglob("*.py")) + sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]
+ALL_CODE = (LIB_FILES + sorted((ROOT / "ui").rglob("*.py")) + sorted((ROOT / "pages").glob("*.py"))
+            + [ROOT / "app.py", ROOT / "serve.py"])
 
 
 def _imports(path: Path) -> set[str]:

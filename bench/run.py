@@ -276,8 +276,9 @@ def cold_start(db_path: Path, demo_dir: Path, repeat: int, browser, log_file: Pa
         for name in order:
             script, text = runs[name]
             times = one_cold_start(script, env, browser, text, log_file)
-            for key, value in times.items():
-                samples[name][key].append(value)
+            for key in samples[name]:
+                if key in times:
+                    samples[name][key].append(times[key])
         log(f"  cold start {i + 1}/{repeat}: app {samples['app']['health'][-1]:.2f}/"
             f"{(samples['app']['page'] or [float('nan')])[-1]:.2f} s, empty {samples['empty']['health'][-1]:.2f}/"
             f"{(samples['empty']['page'] or [float('nan')])[-1]:.2f} s (health/page)")

@@ -31,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 CACHE = BENCH / ".cache"
-APP = ROOT / "serve.py"  # what `python3 run.py app` and the service start: app.py, warmed as the server starts
+APP = ROOT / "app.py"  # what AppTest renders
+SERVER = ROOT / "serve.py"  # what `python3 run.py app` and the service start: app.py, warmed as the server starts
 EMPTY_APP = BENCH / "empty_app.py"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -242,7 +243,7 @@ def wait_for_line(log_file: Path, line: bytes, proc: subprocess.Popen, deadline:
 def first_visits(db_path: Path, demo_dir: Path, repeat: int, browser, log_file: Path) -> list[float]:
     """Time the first visitor's Skills Directory after serve.py has warmed up (a fresh server each time)."""
     env = ali_env(db_path, demo_dir)
-    return [one_cold_start(APP, env, browser, APP_READY_TEXT, log_file, after_warm_up=True)["visit"]
+    return [one_cold_start(SERVER, env, browser, APP_READY_TEXT, log_file, after_warm_up=True)["visit"]
             for _ in range(repeat)]
 
 
@@ -266,7 +267,7 @@ def open_browser():
 def cold_start(db_path: Path, demo_dir: Path, repeat: int, browser, log_file: Path) -> dict[str, dict[str, list]]:
     """Time app and empty-app cold starts, interleaved (alternating which goes first), after one warm-up each."""
     env = ali_env(db_path, demo_dir)
-    runs = {"app": (APP, APP_READY_TEXT), "empty": (EMPTY_APP, EMPTY_READY_TEXT)}
+    runs = {"app": (SERVER, APP_READY_TEXT), "empty": (EMPTY_APP, EMPTY_READY_TEXT)}
     samples: dict[str, dict[str, list]] = {name: {"health": [], "page": []} for name in runs}
     log("  cold start: warm-up (file cache, .pyc) ...")
     for name, (script, text) in runs.items():

@@ -79,6 +79,14 @@ def lock_down(conn: duckdb.DuckDBPyConnection, folders: Sequence[Path | str] = (
     COPY FROM DATABASE write there); nothing else the dashboard does reads or writes files through DuckDB.
     """
     allowed = sorted({str(Path(folder).expanduser().absolute()).rstrip("/") + "/" for folder in folders})
+    locked, external = first(conn.execute(
+        "SELECT current_setting('lock_configuration'), current_setting('enable_external_access')").fetchall())
+    if locked:
+        # DuckDB keeps one instance per file and process while any cursor of it lives (a background index
+        # build, say): reopening the file after a cache was cleared meets the instance locked down before.
+        if external:
+            raise RuntimeError("the database's configuration is locked with external access on")
+        return
     if allowed:
         conn.execute("SET allowed_directories = ?", [allowed])
     conn.execute("SET enable_external_access = false")

@@ -242,6 +242,22 @@ def test_the_apps_connection_reaches_no_file_but_the_database_and_its_backups(tm
     assert not (tmp_path / "out.csv").exists() and not (tmp_path / "outside.duckdb").exists()
 
 
+def test_reopening_a_file_whose_instance_lives_on_stays_locked_down(tmp_path, secret):
+    # A cursor of the first connection (a background index build) keeps DuckDB's instance of the file alive, so
+    # the next connect meets its configuration already locked: it must open, still locked down, not fail.
+    first = db.connect(tmp_path / "shared.duckdb", files=[tmp_path / "backups"])
+    lingering = first.cursor()
+    del first  # dropped, as a cleared cache drops it: not closed
+    again = db.connect(tmp_path / "shared.duckdb", files=[tmp_path / "backups"])
+    try:
+        with pytest.raises(duckdb.Error, match="disabled by configuration|Permission"):
+            again.execute("SELECT content FROM read_text(?)", [str(secret)]).fetchall()
+        assert again.execute("SELECT current_setting('lock_configuration')").fetchall() == [(True,)]
+    finally:
+        again.close()
+        lingering.close()
+
+
 def test_the_running_app_opens_its_database_locked_down(demo_conn, secret, monkeypatch):
     demo_conn.close()
     st.cache_resource.clear()

@@ -535,10 +535,10 @@ def _grouping_parser(sub) -> None:
 
 def _grouping(args) -> int:
     """Run `grouping mdgp`: read the instance, solve, print the groups (exit 2 on a missing or malformed file)."""
-    from . import grouping
+    from .grouping import engine, mdgp
     try:
-        problem, name = grouping.read_mdgp(args.file)
-        solution = grouping.solve(problem, seconds=args.seconds, seed=args.seed)
+        problem, name = mdgp.read_mdgp(args.file)
+        solution = engine.solve(problem, seconds=args.seconds, seed=args.seed)
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 2

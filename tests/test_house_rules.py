@@ -126,8 +126,8 @@ NOT_TYPED = {
     "skill.members", "chosen.members", "chosen.answers", "raw.answers", "row.members", "entry['years']",
     "figures['unmapped']", "who.username", "who.role", "created.username", "created.role", "verb.lower()",
     "row.title", "latest.name", "found.name", "database.name", "result.next_seed",
-    "messages.STATUS_WORDS.get(chosen.status, 'not sent yet')", "tally['interrupted']", "outcome.not_tried",
-    "messages.KINDS[kind].split(' (')[0].lower()", "stored.version", "', '.join(saved)", "', '.join(reasons)",
+    "sending.STATUS_WORDS.get(chosen.status, 'not sent yet')", "tally['interrupted']", "outcome.not_tried",
+    "templates.KINDS[kind].split(' (')[0].lower()", "stored.version", "', '.join(saved)", "', '.join(reasons)",
     "', '.join(row['open_to'])", "entry['status']",
 }
 SAFE_CALLS = {"escape", "len", "int", "round", "sum", "min", "max", "abs", "float"}

@@ -17,8 +17,8 @@ import pytest
 import streamlit as st
 from openpyxl import load_workbook
 
-from lib import (applications, attendance, auth, cohorts, db, exports, messages, outcomes, privacy, publication,
-                 report)
+from lib import applications, attendance, auth, cohorts, db, exports, outcomes, privacy, publication, report
+from lib.messages import files
 from lib.circles import edits, rosters
 from tests.apptest_support import app, button, open_page, query, texts
 from tests.conftest import PASSWORD
@@ -382,8 +382,8 @@ PUBLIC_PAGES = {"directory.py"}
 SPREADSHEETS = {"text/csv", "application/vnd.ms-excel",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 # Functions pages hand a download to; each is checked below to defuse formulas or to write no spreadsheet.
-BUILDERS = ("exports.to_csv(", "roster_file(", "directory_file(", "report.render(", "messages.merge_csv(",
-            "messages.eml_zip(")
+BUILDERS = ("exports.to_csv(", "roster_file(", "directory_file(", "report.render(", "files.merge_csv(",
+            "files.eml_zip(")
 PAYLOAD = '=HYPERLINK("https://example.invalid","x")'
 
 
@@ -445,8 +445,8 @@ def test_the_builders_defuse_every_spreadsheet_cell():
     assert "exports.to_csv(" in inspect.getsource(publication.to_csv)
     assert "safe_cell(" in inspect.getsource(publication._xlsx_text)
     assert set(report.FORMATS) == {"pdf", "html", "md"}  # the report is never a spreadsheet
-    assert "to_csv(" in inspect.getsource(messages.merge_csv) and messages.files.to_csv is exports.to_csv
-    assert "zipfile" in inspect.getsource(messages.eml_zip)  # mail drafts, not cells
+    assert "to_csv(" in inspect.getsource(files.merge_csv) and files.to_csv is exports.to_csv
+    assert "zipfile" in inspect.getsource(files.eml_zip)  # mail drafts, not cells
 
 
 def test_a_formula_typed_as_a_name_is_defused_in_the_attendance_csv_and_the_roster_xlsx(demo_conn):

@@ -218,7 +218,7 @@ def applicants(cycle: str, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner="Reading the circles", max_entries=32)
 def circle_draft(draft_id: int, version: int):
     """Cached draft of circles, scored and explained."""
-    from lib import circles
+    from lib.circles import drafts as circles
 
     return circles.load(cursor(), draft_id)
 
@@ -385,7 +385,7 @@ def audit_export(filters, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner="Writing each recipient's message", max_entries=16)
 def message_plan(cycle: str, kind: str, audience: str, version: int) -> list:
     """Cached messages of a kind and year with their state in the log, attachments named, not written."""
-    from lib import messages
+    from lib.messages import sending as messages
 
     return messages.plan(cursor(), cycle, kind, audience, attach=False)
 
@@ -393,6 +393,6 @@ def message_plan(cycle: str, kind: str, audience: str, version: int) -> list:
 @st.cache_data(show_spinner=False, max_entries=16)
 def message_log(cycle: str, version: int) -> pd.DataFrame:
     """Cached message log of a year."""
-    from lib import messages
+    from lib.messages import sending as messages
 
     return messages.log(cursor(), cycle)

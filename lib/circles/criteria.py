@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..grouping import Infeasible, groups_for
+from ..grouping.model import Infeasible, groups_for
 from ..textmatch import fold
 
 IMPORTANCE = ("not important", "somewhat important", "important", "very important", "essential")

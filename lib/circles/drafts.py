@@ -17,7 +17,8 @@ import pandas as pd
 
 from .. import applications
 from ..db import audit, first, scalar, writing
-from ..grouping import Infeasible, Problem, evaluate, solve
+from ..grouping.engine import solve
+from ..grouping.model import Infeasible, Problem, evaluate
 from . import criteria
 from .criteria import Blocker, Options, People
 

@@ -7,10 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from . import auth, db, forms
+from . import auth, db
+from .imports import forms
 from .db import ConflictError
 from .settings import get_settings
-from .sheets import ImportRefused
+from .imports.sheets import ImportRefused
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -221,7 +222,7 @@ def _print_import(result, as_json: bool) -> None:
 
 def _import_command(conn, args) -> int:
     """Run `import`: with --json the preview object is always printed, a refusal's included (exit 2)."""
-    from . import imports
+    from .imports import batches as imports
     try:
         result = imports.import_file(conn, args.file, kind=args.kind, cycle=args.cycle, mapping=_parse_maps(args.map),
                                      dry_run=args.dry_run, actor="cli", sheet=args.sheet,
@@ -305,7 +306,7 @@ def _run(conn, args) -> int:
     if args.command == "import":
         return _import_command(conn, args)
     if args.command == "imports":
-        from . import imports
+        from .imports import batches as imports
         if args.imports_command == "list":
             print(imports.list_batches(conn).to_string(index=False))
         else:

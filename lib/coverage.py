@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import cycles, directory, forms
+from . import cycles, directory
+from .imports import forms
 from . import skills as skills_module
 from .db import first
 

@@ -99,7 +99,7 @@ OUTCOME_HEADERS = (
 # The 2024-25 end-of-year survey did not collect emails.
 _ANONYMOUS_OUTCOMES = frozenset({"2024-25"})
 _BOM_SKILLS = frozenset({"2024-25"})
-# Committees use both download shapes (see lib.answers): the newest year comes as the form's own CSV download,
+# Committees use both download shapes (see lib.imports.answers): the newest year comes as the form's own CSV download,
 # the earlier years as the linked Sheet's.
 EXPORT_SHAPES = ("sheet", "form")
 SHAPES = {"2023-24": "sheet", "2024-25": "sheet", "2025-26": "form"}
@@ -1079,8 +1079,8 @@ def _ascii(text: str) -> str:
 
 def load(conn, people: int | None = None, seed: int = 2023, out_dir: Path | None = None,
          report=lambda text: None, shape: str | None = None) -> list:
-    """Write the demo exports and import them through lib.imports, the path users' files take."""
-    from . import imports
+    """Write the demo exports and import them through lib.imports.batches, the path users' files take."""
+    from .imports import batches
     from .settings import get_settings
 
     out_dir = out_dir or get_settings().demo_dir
@@ -1094,7 +1094,7 @@ def load(conn, people: int | None = None, seed: int = 2023, out_dir: Path | None
                 [demo_file.cycle]).fetchall()[0][0]:
             report(f"  {demo_file.path.name}: {demo_file.cycle} already has final circles, left as they are")
             continue
-        result = imports.import_file(conn, demo_file.path, kind=demo_file.kind, cycle=cycle, actor="demo")
+        result = batches.import_file(conn, demo_file.path, kind=demo_file.kind, cycle=cycle, actor="demo")
         if result.errors:
             raise RuntimeError(f"demo file {demo_file.path.name} did not import: {result.errors[0]}")
         report(f"  {demo_file.path.name}: {result.rows} rows, {result.new} new, {result.updated} updated, "

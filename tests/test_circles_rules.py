@@ -11,7 +11,7 @@ import io
 
 import pytest
 
-from lib import imports
+from lib.imports import batches as imports
 from lib.circles import drafts, edits
 from lib.circles.criteria import Options
 from lib.demo import APPLICATION_HEADERS

@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from lib import coverage, exports, imports
+from lib import coverage, exports
+from lib.imports import batches as imports
 from lib.coverage import Filters
 
 SURVEY_HEADER = ["Timestamp", "Email Address", "Name", "Institution", "Job title",
@@ -189,7 +190,7 @@ def test_demand_follows_region_and_category(survey):
 
 
 def test_the_form_options_map_to_real_skills(survey):
-    from lib import forms
+    from lib.imports import forms
 
     mapping = coverage.interest_skills(survey, list(forms.DEFAULT_INTEREST_OPTIONS))
     assert set(coverage.INTEREST_MATCHES) == set(forms.DEFAULT_INTEREST_OPTIONS)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from lib import auth, db, directory, imports
+from lib import auth, db, directory
+from lib.imports import batches as imports
 from tests.apptest_support import app, open_page, query, texts
 from tests.conftest import PASSWORD
 from tests.test_coverage import export

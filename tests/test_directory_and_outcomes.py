@@ -7,7 +7,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from lib import charts, db, directory, imports, outcomes, overview, search
+from lib import charts, db, directory, outcomes, overview, search
+from lib.imports import batches as imports
 
 
 def read_export(path) -> list[dict[str, str]]:

@@ -7,7 +7,8 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from lib import directory, forms, imports, sheets
+from lib import directory
+from lib.imports import batches as imports, forms, sheets
 
 SKILLS_HEADER = ("Timestamp,Email Address,Name,Institution,Job title,Areas of expertise (check all that apply),"
                  "I am open to colleagues contacting me for,May we publish your information in the ALI Skills Directory?\n")

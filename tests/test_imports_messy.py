@@ -7,7 +7,8 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from lib import applications, directory, imports, sheets
+from lib import applications, directory
+from lib.imports import batches as imports, sheets
 
 HEADER_2024 = ["Timestamp", "Email Address", "Your name", "Institution / Library", "Position / job title",
                "Areas of expertise", "Colleagues may contact me for (check all that apply)",

@@ -6,7 +6,8 @@ from datetime import date, time
 
 import pytest
 
-from lib import attendance, cohorts, imports, meetings, outcomes
+from lib import attendance, cohorts, meetings, outcomes
+from lib.imports import batches as imports
 from lib.db import ConflictError
 
 

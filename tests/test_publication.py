@@ -13,7 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from lib import directory, imports, publication
+from lib import directory, publication
+from lib.imports import batches as imports
 from lib.cli import _parser
 from tests.test_cli import run
 

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from lib import imports, institutions, skills
+from lib.imports import batches as imports
+from lib import institutions, skills
 from lib.db import ConflictError
 from tests.test_imports_messy import HEADER_2024, csv_bytes, row
 

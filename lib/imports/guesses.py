@@ -233,7 +233,7 @@ def misfits(kind: str, sheet: Sheet, mapping: dict[str, str],
 
 
 def from_answers(sheet: Sheet, shapes: dict[str, str | None] | None = None):
-    """Return an `extra(kind, mapping)` for lib.forms' kind detection: the fields a sheet's answers add."""
+    """Return an `extra(kind, mapping)` for lib.imports.forms' kind detection: the fields a sheet's answers add."""
     shapes = {} if shapes is None else shapes
 
     def extra(kind: str, mapping: dict[str, str]) -> dict[str, str]:

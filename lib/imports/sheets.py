@@ -318,7 +318,7 @@ def _cell_text(value: object) -> str:
 def _read_xlsx(data: bytes, file_name: str, sheet: str | int | None) -> Sheet:
     """Read one sheet (the first by default) of an XLSX workbook; cached formula results, never formulas.
 
-    python-calamine reads it (Rust, several times faster than openpyxl), after lib.workbook_guard has checked
+    python-calamine reads it (Rust, several times faster than openpyxl), after lib.imports.workbook_guard has checked
     that no part, cell extent or shared text would take more memory than a CSV under the size limit.
     """
     import python_calamine

@@ -225,7 +225,7 @@ def missing_required(kind: str, mapping: dict[str, str]) -> list[Field]:
 def guess_kind(headers: list[str], extra=None) -> str | None:
     """Name the form a header row most resembles even when a required field is missing (None below 3 fields).
 
-    `extra(kind, mapping)` may add fields the headers did not show (lib.imports reads the answers); they
+    `extra(kind, mapping)` may add fields the headers did not show (lib.imports.batches reads the answers); they
     complete a kind and count half as much as a header in telling kinds apart.
     """
     complete = detect_kind(headers, extra)

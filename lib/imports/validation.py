@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from . import forms, institutions, skills
+from . import forms
+from .. import institutions, skills
 from .answers import (EMAIL_RE, TIME_ZONE_SUFFIX, YES, availability_slot, checkbox_separator, is_availability,
                       is_yes, parse_career_stage, parse_years, plausible_years, split_checkboxes, timestamp_formats)
-from .db import scalar
+from ..db import scalar
 from .sheets import Sheet
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Checks across an import's staged rows: blank answers, unreadable consent, the program year, email typos.
 
 Each adds warnings naming the row, the column and the value; none changes what is imported (a nameless survey
-answer is held for review by lib.validation, which only these warnings explain).
+answer is held for review by lib.imports.validation, which only these warnings explain).
 """
 from __future__ import annotations
 

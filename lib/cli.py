@@ -11,7 +11,7 @@ from . import auth, db
 from .imports import forms
 from .db import ConflictError
 from .settings import get_settings
-from .imports.sheets import ImportRefused
+from .imports.refusals import ImportRefused
 
 
 def _parser() -> argparse.ArgumentParser:

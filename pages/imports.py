@@ -5,7 +5,7 @@ import streamlit as st
 
 from lib import cycles, exports, institutions, skills
 from lib.imports import batches, forms
-from lib.imports.sheets import ImportRefused
+from lib.imports.refusals import ImportRefused
 from ui import cache, changes, session
 from ui.markup import escape
 

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Callable
 import duckdb
 
 from .. import cycles, outcomes
-from . import forms, guesses
+from . import checks, forms, guesses
 from .answers import EMAIL_RE, parse_career_stage, split_checkboxes
 from ..db import audit, first, scalar, transaction
 from ..settings import get_settings
-from .sheets import DOWNLOAD_HINT, ImportRefused, Sheet, listed, quoted
+from .refusals import ImportRefused
+from .sheets import DOWNLOAD_HINT, Sheet, listed, quoted
 from .sheets import read as read_sheet
 from .validation import MAX_LISTED, ImportResult, Problem, Staging
 
@@ -221,6 +222,12 @@ def import_bytes(conn: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *
     staging = Staging(conn, table, final_mapping, kind, cycle, day_first, result)
     try:
         staging.prepare()
+        # The checks add Problems to the staged rows, so they import validation and run here, after it.
+        checks.formulas_and_markup(staging)
+        checks.blank_answers(staging)
+        result.unreadable_consent = checks.unreadable_consent(staging)
+        checks.program_year(staging)
+        checks.email_typos(staging)
         report(0.55, "Comparing with what is already imported")
         if result.errors or dry_run:
             _count(conn, kind, result)

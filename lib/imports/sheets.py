@@ -13,7 +13,8 @@ from datetime import date, datetime, time
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-MAX_BYTES = 50 * 1024 * 1024
+from .refusals import DAMAGED_XLSX, MAX_BYTES, ImportRefused
+
 # A Google Forms export has one column per question; a first row far wider than any form is not a header.
 MAX_COLUMNS = 1000
 # The csv module refuses cells over 128 KB by default; the Arrow reader takes any cell, so both paths agree.
@@ -21,17 +22,6 @@ csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
 
 DOWNLOAD_HINT = ("In Google Forms use Responses > Download responses (.csv), or download the linked Sheet as "
                  ".xlsx or .csv, and upload that file.")
-DAMAGED_XLSX = ("this is not a readable Excel workbook (it may be damaged or cut short). Open it in Excel or "
-                "Google Sheets and download it again as .xlsx or .csv.")
-
-
-class ImportRefused(ValueError):
-    """The whole file is refused (unreadable, too large, unknown kind, missing required column)."""
-
-    def __init__(self, message: str, preview=None):
-        """Keep what the importer saw before refusing (its mapping, for --json and the page), when it got that far."""
-        super().__init__(message)
-        self.preview = preview
 
 
 @dataclass

@@ -205,13 +205,6 @@ class Staging:
             frame = self.conn.execute("SELECT * FROM import_valid ORDER BY _row").df()
             records = PYTHON_PREPARERS[self.kind](self, frame)
             self.stage("incoming", pa.Table.from_pandas(records, preserve_index=False))
-        from . import checks  # the checks add Problems, so they import this module
-
-        checks.formulas_and_markup(self)
-        checks.blank_answers(self)
-        self.result.unreadable_consent = checks.unreadable_consent(self)
-        checks.program_year(self)
-        checks.email_typos(self)
         self.result.cycles = [row[0] for row in self.conn.execute(
             "SELECT DISTINCT cycle FROM incoming WHERE cycle IS NOT NULL ORDER BY 1").fetchall()]
         if self.result.cycle is None and len(self.result.cycles) == 1:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from defusedxml import ElementTree
 
-from .sheets import DAMAGED_XLSX, MAX_BYTES, ImportRefused
+from .refusals import DAMAGED_XLSX, MAX_BYTES, ImportRefused
 
 # What a 50 MB CSV of survey answers could hold: cells of ten bytes on average, separator included (the
 # 100,000-row survey export is 35.5 MB for 1.1 million cells). The extent counts every cell from A1 to the

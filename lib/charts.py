@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .publication import FONT_DIR
+from .directory.publication import FONT_DIR
 
 if TYPE_CHECKING:
     from .outcomes import Outcomes

@@ -346,7 +346,8 @@ def _run(conn, args) -> int:
 
 def _search(conn, args) -> int:
     """Run `search`: ranked results of the Skills Directory, for people or as JSON."""
-    from . import cycles, search
+    from . import cycles
+    from .directory import search
 
     cycle = args.cycle or cycles.current(conn)
     if cycle is None:
@@ -375,7 +376,8 @@ def _search(conn, args) -> int:
 
 def _export_directory(conn, args) -> int:
     """Write the published directory of a program year in one format; say what was written."""
-    from . import cycles, publication
+    from . import cycles
+    from .directory import publication
     cycle = args.cycle or cycles.current(conn)
     if cycle is None:
         raise ValueError("The database has no program year yet: import a Skills Directory Survey first")
@@ -413,7 +415,7 @@ def _users(conn, args) -> int:
 
 def _skills_command(conn, args) -> int:
     """Run a `skills` subcommand."""
-    from . import skills
+    from .directory import skills
     if args.skills_command == "proposals":
         found = skills.proposals(conn)
         if args.json:
@@ -444,7 +446,7 @@ def _skills_command(conn, args) -> int:
 
 def _institutions_command(conn, args) -> int:
     """Run an `institutions` subcommand."""
-    from . import institutions
+    from .directory import institutions
     if args.institutions_command == "review":
         found = institutions.to_review(conn)
         if args.json:

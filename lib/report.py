@@ -255,7 +255,8 @@ def _plural(count: int, word: str, many: str | None = None) -> str:
 
 def build(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None = None) -> Report:
     """Gather the report of one program year; ValueError for a program year the database does not have."""
-    from . import applications, attendance, cohorts, coverage, meetings, outcomes
+    from . import applications, attendance, cohorts, meetings, outcomes
+    from .directory import coverage
 
     _known_cycle(conn, cycle)
     today = today or date.today()
@@ -426,7 +427,7 @@ def _voices(report: Report) -> Part:
 
 def _directory(report: Report) -> Part:
     """The Skills Directory of the year: who is published, skill depth, and the thin spots."""
-    from . import coverage
+    from .directory import coverage
 
     c, gaps = report.coverage, report.gaps
     if not c["members"]:

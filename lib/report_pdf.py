@@ -1,6 +1,6 @@
 """The annual report as a printable PDF: US Letter, the embedded DejaVu fonts, charts as PNG, page numbers.
 
-Laid out with fpdf2 from the parts lib.report built, in the Skills Directory booklet's look (lib/booklet.py):
+Laid out with fpdf2 from the parts lib.report built, in the Skills Directory booklet's look (lib/directory/booklet.py):
 navy headings, teal figures, gold rules. Text is always written as plain text (fpdf2's markdown off), so
 names, comments and the committee's sections print exactly as typed, accents included.
 """
@@ -10,7 +10,7 @@ import io
 import struct
 from typing import TYPE_CHECKING
 
-from .booklet import MARGIN, letter, page_number
+from .directory.booklet import MARGIN, letter, page_number
 from .report import Figure, Stats, Table, Text, body_blocks
 
 if TYPE_CHECKING:

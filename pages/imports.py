@@ -3,7 +3,8 @@ from ui import startup  # noqa: F401 - first of all: every module the pages use,
 import pandas as pd
 import streamlit as st
 
-from lib import cycles, exports, institutions, skills
+from lib import cycles, exports
+from lib.directory import institutions, skills
 from lib.imports import batches, forms
 from lib.imports.refusals import ImportRefused
 from ui import cache, changes, session

@@ -207,7 +207,7 @@ def test_schedule_is_eight_monthly_meetings_after_an_october_orientation():
 
 
 def test_guest_experts_come_from_the_published_directory_outside_the_circle(demo_conn):
-    from lib import search
+    from lib.directory import search
 
     draft = drafts.load(demo_conn, drafts.propose(demo_conn, CYCLE, Options(**FAST), "chair"))
     suggested = [g for c in draft.circles for g in guests.suggest(demo_conn, c)]

@@ -1,4 +1,5 @@
-"""Statewide skill coverage (lib/coverage.py) on small hand-written exports whose answers are counted by hand."""
+"""Statewide skill coverage (lib/directory/coverage.py) on small hand-written exports whose answers are counted
+by hand."""
 from __future__ import annotations
 
 import csv
@@ -6,9 +7,10 @@ import io
 
 import pytest
 
-from lib import coverage, exports
+from lib.directory import coverage
+from lib import exports
 from lib.imports import batches as imports
-from lib.coverage import Filters
+from lib.directory.coverage import Filters
 
 SURVEY_HEADER = ["Timestamp", "Email Address", "Name", "Institution", "Job title",
                  "Areas of expertise (check all that apply)", "I am open to colleagues contacting me for",

@@ -7,7 +7,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from lib import charts, db, directory, outcomes, overview, search
+from lib import charts, db, outcomes, overview
+from lib.directory import members as directory, search
 from lib.imports import batches as imports
 
 

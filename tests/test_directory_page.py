@@ -153,7 +153,7 @@ def test_a_markdown_name_is_written_literally_on_the_profiles_write_to_button(de
 def test_a_change_rebuilds_the_search_index_in_the_background(monkeypatch):
     import threading
 
-    from lib import search
+    from lib.directory import search
 
     monkeypatch.setenv("ALI_WARM_SEARCH_INDEX", "1")
     at = open_page(app("member"), "pages/directory.py")

@@ -7,7 +7,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from lib import directory
+from lib.directory import members as directory
 from lib.imports import batches as imports, forms, sheets
 
 SKILLS_HEADER = ("Timestamp,Email Address,Name,Institution,Job title,Areas of expertise (check all that apply),"

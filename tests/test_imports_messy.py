@@ -7,7 +7,8 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from lib import applications, directory
+from lib import applications
+from lib.directory import members as directory
 from lib.imports import batches as imports, sheets
 
 HEADER_2024 = ["Timestamp", "Email Address", "Your name", "Institution / Library", "Position / job title",
@@ -216,7 +217,7 @@ def test_sheet_reader_reports_ragged_rows():
 
 
 def test_unrecognised_institutions_are_listed_for_review(conn):
-    from lib import institutions
+    from lib.directory import institutions
 
     data = csv_bytes(HEADER_2024, [row(inst="Acme College"), row(email="b@x.edu", inst="Acme College"),
                                    row(email="c@x.edu", inst="Purdue University")])
@@ -225,7 +226,7 @@ def test_unrecognised_institutions_are_listed_for_review(conn):
 
 
 def test_typed_skills_are_listed_as_proposals_with_the_closest_skill(conn):
-    from lib import skills
+    from lib.directory import skills
 
     data = csv_bytes(HEADER_2024, [row(skills="Cataloging, Metadta creation"),
                                    row(email="b@x.edu", skills="Metadta creation, Zines"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from lib.imports import batches as imports
-from lib import institutions
+from lib.directory import institutions
 
 
 @pytest.fixture

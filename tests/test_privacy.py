@@ -17,7 +17,8 @@ import pytest
 import streamlit as st
 from openpyxl import load_workbook
 
-from lib import applications, attendance, auth, cohorts, db, exports, outcomes, privacy, publication, report
+from lib import applications, attendance, auth, cohorts, db, exports, outcomes, privacy, report
+from lib.directory import publication
 from lib.messages import files
 from lib.circles import edits, rosters
 from tests.apptest_support import app, button, open_page, query, texts

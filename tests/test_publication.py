@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from lib import directory, publication
+from lib.directory import members as directory, publication
 from lib.imports import batches as imports
 from lib.cli import _parser
 from tests.test_cli import run

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from lib import directory
+from lib.directory import members as directory
 from lib.imports import batches as imports, forms
 from tests.export_shapes_support import SHAPES, export, when
 

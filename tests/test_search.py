@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from lib import directory, search
+from lib.directory import members as directory, search
 from lib.imports import batches as imports
 
 HEADER = ["Timestamp", "Email Address", "Name", "Institution", "Job title", "Department", "Years in the profession",

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from lib.imports import batches as imports
-from lib import institutions, skills
+from lib.directory import institutions, skills
 from lib.db import ConflictError
 from tests.test_imports_messy import HEADER_2024, csv_bytes, row
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from lib import coverage, db, overview, search
+from lib.directory import coverage, search
+from lib import db, overview
 from lib.settings import get_settings
 
 
@@ -186,7 +187,7 @@ def county_shapes() -> dict:
 @st.cache_data(show_spinner="Reading the proposed skills", max_entries=8)
 def skill_proposals(version: int) -> list:
     """Cached typed skills proposed for the taxonomy, with their closest skills."""
-    from lib import skills
+    from lib.directory import skills
 
     return skills.proposals(cursor())
 
@@ -194,7 +195,7 @@ def skill_proposals(version: int) -> list:
 @st.cache_data(show_spinner="Reading the taxonomy", max_entries=8)
 def skill_taxonomy(version: int) -> list:
     """Cached skills of the taxonomy with their members."""
-    from lib import skills
+    from lib.directory import skills
 
     return skills.taxonomy(cursor())
 
@@ -202,7 +203,7 @@ def skill_taxonomy(version: int) -> list:
 @st.cache_data(show_spinner="Reading the institution names to review", max_entries=8)
 def institutions_to_review(version: int) -> list:
     """Cached unknown institution names with their suggestions."""
-    from lib import institutions
+    from lib.directory import institutions
 
     return institutions.to_review(cursor())
 

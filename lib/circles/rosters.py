@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import cycles
 from ..exports import safe_cell, to_csv
-from ..publication import mailto
+from ..directory.publication import mailto
 from .drafts import Draft, final_draft_id, load
 
 FORMATS = ("csv", "xlsx", "ics")

@@ -25,8 +25,9 @@ import duckdb
 import pyarrow as pa
 from rapidfuzz import fuzz, process
 
-from . import cycles, directory
-from .db import first, scalar
+from .. import cycles
+from . import members as directory
+from ..db import first, scalar
 
 PUBLIC, COMMITTEE = "public", "committee"
 # The skill weight is the highest: a unit scoring it names a skill the member lists (see search's ranking).

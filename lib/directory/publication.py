@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 import duckdb
 
-from . import cycles, exports
-from .directory import PUBLISHED_DIRECTORY
+from .. import cycles, exports
+from .members import PUBLISHED_DIRECTORY
 
 FORMATS: dict[str, tuple[str, str]] = {
     "csv": ("CSV (spreadsheet)", "text/csv"),
@@ -33,9 +33,9 @@ HEADERS = ["Name", "Job title", "Department", "Institution", "Region", "Email", 
 
 PURPOSES = ("support", "discussion", "feedback", "collaboration")
 
-FONT_DIR = Path(__file__).resolve().parents[1] / "data" / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[2] / "data" / "fonts"
 
-# The published directory lib.directory defines, with only the fields this file shows.
+# The published directory lib.directory.members defines, with only the fields this file shows.
 _QUERY = f"""
     SELECT name, job_title, department, institution, region, email, skills, other_skills, contact_purposes,
            contact_method

@@ -1,6 +1,6 @@
 """Statewide skill coverage of the Skills Directory: where published members are, what they offer, what is thin.
 
-Every figure counts *published* members only (directory.PUBLISHED_RESPONSES: each member's latest answer
+Every figure counts *published* members only (members.PUBLISHED_RESPONSES: each member's latest answer
 of the program year, with consent, not held for review), except the year-over-year respondents, new and
 lapsed counts, which are about who answered at all. A member's region, institution type and county are
 those of the institution named in that answer. Filters narrow every figure the same way: a region or an
@@ -17,17 +17,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import cycles, directory
-from .imports import forms
+from .. import cycles
+from . import members
+from ..imports import forms
 from . import skills as skills_module
-from .db import first
+from ..db import first
 
 DEEP = 3          # "skills with 3+ experts": enough that a member asking has a choice of colleagues
 THIN = 1          # "thin skills": nobody, or a single person the whole state depends on
 FEW_MEMBERS = 5   # a region or institution type with fewer published members is listed as a gap
 UNKNOWN = "Unknown"  # region or type of a member whose institution has none on record
 # Built offline from the Census county shapefile by scripts/build_counties_geojson.py and committed.
-COUNTY_SHAPES = Path(__file__).resolve().parents[1] / "data" / "reference" / "indiana_counties.geojson"
+COUNTY_SHAPES = Path(__file__).resolve().parents[2] / "data" / "reference" / "indiana_counties.geojson"
 
 # The interests the application form offers (forms.DEFAULT_INTEREST_OPTIONS), read as the taxonomy's
 # categories and skills whose experts could help with them. Free-text interests are matched by words instead.
@@ -92,7 +93,7 @@ def _published(cycle: str, filters: Filters) -> tuple[str, list]:
                    coalesce(i.name, p.institution_raw) AS institution,
                    coalesce(i.type, '{UNKNOWN}') AS institution_type, coalesce(i.region, '{UNKNOWN}') AS region,
                    i.county_fips, i.latitude, i.longitude
-            FROM ({directory.PUBLISHED_RESPONSES}) p LEFT JOIN institutions i ON i.id = p.institution_id
+            FROM ({members.PUBLISHED_RESPONSES}) p LEFT JOIN institutions i ON i.id = p.institution_id
             WHERE {scope}),
         expertise AS (
             SELECT m.response_id, m.person_id, m.institution_id, m.region, s.id AS skill_id, s.name AS skill,
@@ -309,7 +310,7 @@ def year_over_year(conn: duckdb.DuckDBPyConnection, filters: Filters | None = No
     rows = []
     for cycle in cycles.all_cycles(conn):
         answered = first(conn.execute(f"""
-            WITH latest AS ({directory.LATEST_RESPONSES}),
+            WITH latest AS ({members.LATEST_RESPONSES}),
             scoped AS (SELECT l.* FROM latest l WHERE {scope}),
             before AS (SELECT * FROM latest WHERE cycle < ?
                        QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY cycle DESC) = 1)

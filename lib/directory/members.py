@@ -5,7 +5,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from .db import ConflictError, audit, first, transaction
+from ..db import ConflictError, audit, first, transaction
 
 # The latest response per person and cycle; earlier ones stay as history.
 LATEST_RESPONSES = """
@@ -23,7 +23,8 @@ LATEST_OF_CYCLE = """
 """
 PUBLISHED_RESPONSES = f"SELECT * FROM ({LATEST_OF_CYCLE}) WHERE {PUBLIC}"
 
-# The published directory of a cycle (one ? parameter): what the public sees, and what lib.publication writes.
+# The published directory of a cycle (one ? parameter): what the public sees, and what
+# lib.directory.publication writes.
 PUBLISHED_DIRECTORY = f"""
     WITH published AS ({PUBLISHED_RESPONSES}),
     skill_lists AS (
@@ -46,7 +47,7 @@ COLUMNS = ["name", "email", "institution", "region", "county", "job_title", "dep
 
 
 def published_table(conn: duckdb.DuckDBPyConnection, cycle: str) -> pa.Table:
-    """Return the published directory of a cycle as an Arrow table, by name (searching is lib.search)."""
+    """Return the published directory of a cycle as an Arrow table, by name (searching is lib.directory.search)."""
     return conn.sql(PUBLISHED_DIRECTORY, params=[cycle]).to_arrow_table()
 
 

@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 import duckdb
 
-from .db import ConflictError, audit, first, scalar, writing
-from .textmatch import TokenScorer, fold
+from ..db import ConflictError, audit, first, scalar, writing
+from ..textmatch import TokenScorer, fold
 
 # Words that say nothing about which skill is meant: "Zine librarianship" shares only "librarianship" with
 # "Health sciences librarianship".

@@ -1,7 +1,7 @@
 """The printable booklet of the ALI Annual Skills Directory: a title page, then members by skill and by name.
 
 Written with fpdf2 and the DejaVu fonts shipped in data/fonts, so every accented name prints on any machine.
-The directory itself (who is published, which fields) comes from lib.publication.
+The directory itself (who is published, which fields) comes from lib.directory.publication.
 """
 from __future__ import annotations
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import duckdb
 from rapidfuzz import fuzz, process
 
-from .db import ConflictError, audit, first, scalar, writing
-from .textmatch import TokenScorer, fold
+from ..db import ConflictError, audit, first, scalar, writing
+from ..textmatch import TokenScorer, fold
 
 # Abbreviations people type for words in institution names.
 _WORDS = {"univ": "university", "u": "university", "coll": "college", "st": "saint", "inst": "institute",

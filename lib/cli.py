@@ -377,12 +377,12 @@ def _search(conn, args) -> int:
 def _export_directory(conn, args) -> int:
     """Write the published directory of a program year in one format; say what was written."""
     from . import cycles
-    from .directory import publication
+    from .directory import files, publication
     cycle = args.cycle or cycles.current(conn)
     if cycle is None:
         raise ValueError("The database has no program year yet: import a Skills Directory Survey first")
     directory = publication.load(conn, cycle)
-    data = publication.render(directory, args.format)
+    data = files.render(directory, args.format)
     try:
         args.out.write_bytes(data)
     except OSError as exc:

@@ -3,7 +3,7 @@ from ui import startup  # noqa: F401 - first of all: every module the pages use,
 import pandas as pd
 import streamlit as st
 
-from lib.directory import members, publication, search
+from lib.directory import files, members, publication, search
 from lib import exports
 from ui import cache, session
 from ui.markup import escape
@@ -159,7 +159,7 @@ with left:
     buttons = st.columns(len(publication.FORMATS))
     for column, (fmt, (_, mime)) in zip(buttons, publication.FORMATS.items()):
         # Short labels: four buttons share two thirds of a row (CSV, XLSX, PDF, HTML; the line above says what).
-        column.download_button(fmt.upper(), lambda fmt=fmt: publication.directory_file(cache.cursor(), cycle, fmt),
+        column.download_button(fmt.upper(), lambda fmt=fmt: files.directory_file(cache.cursor(), cycle, fmt),
                                file_name=publication.file_name(cycle, fmt), mime=mime, key=f"publish_{fmt}",
                                icon=":material/description:", width="stretch")
 

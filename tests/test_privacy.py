@@ -433,7 +433,7 @@ def test_every_download_is_for_the_committee_and_defuses_formulas(path):
 
 def test_the_public_directory_downloads_only_published_members():
     downloads = _downloads(ROOT / "pages" / "directory.py")
-    assert downloads and all("exports.to_csv(" in data or "publication.directory_file(" in data
+    assert downloads and all("exports.to_csv(" in data or "files.directory_file(" in data
                              for _, _, data in downloads)
     # The search download runs with the viewer's audience: visitors get the public one.
     assert "audience=audience" in next(data for _, _, data in downloads if "exports.to_csv(" in data)

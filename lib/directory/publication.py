@@ -113,7 +113,7 @@ def title(cycle: str) -> str:
 def file_name(cycle: str, fmt: str) -> str:
     """A download file name such as 'ali-skills-directory-2025-26.pdf'."""
     cycles.parse(cycle)  # only a well-formed program year may end up in a file name
-    _check_format(fmt)
+    check_format(fmt)
     return f"ali-skills-directory-{cycle}.{fmt}"
 
 
@@ -131,22 +131,7 @@ def load(conn: duckdb.DuckDBPyConnection, cycle: str, made: date | None = None) 
     return Directory(cycle=cycle, made=made or date.today(), members=members)
 
 
-def render(directory: Directory, fmt: str) -> bytes:
-    """Write a loaded directory in one of FORMATS."""
-    _check_format(fmt)
-    if fmt == "pdf":
-        from .booklet import to_pdf  # fpdf2 is loaded only for the PDF
-        return to_pdf(directory)
-    return {"csv": to_csv, "xlsx": to_xlsx, "html": to_html}[fmt](directory)
-
-
-def directory_file(conn: duckdb.DuckDBPyConnection, cycle: str, fmt: str) -> bytes:
-    """The published directory of a program year as the bytes of a CSV, XLSX, PDF or HTML file."""
-    _check_format(fmt)
-    return render(load(conn, cycle), fmt)
-
-
-def _check_format(fmt: str) -> None:
+def check_format(fmt: str) -> None:
     """Refuse a format we do not write."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")

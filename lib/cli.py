@@ -581,12 +581,13 @@ def _report_parsers(sub) -> None:
 
 def _report_command(conn, args) -> int:
     """Run `outcomes` (figures as text or JSON) or `report` (write the file; say where and how big)."""
-    from . import attendance, cycles, outcomes, report
+    from . import attendance, cycles, outcomes
+    from .report import files, model as report
 
     cycles.application_deadline(conn, args.cycle)  # ValueError naming the known years for an unknown one
     if args.command == "report":
         built = report.build(conn, args.cycle)
-        data = report.render_report(built, args.format)
+        data = files.render_report(built, args.format)
         try:
             args.out.write_bytes(data)
         except OSError as exc:

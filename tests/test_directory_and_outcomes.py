@@ -7,7 +7,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from lib import charts, db, outcomes, overview
+from lib.report import charts
+from lib import db, outcomes, overview
 from lib.directory import members as directory, search
 from lib.imports import batches as imports
 

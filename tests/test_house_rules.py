@@ -263,6 +263,12 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
+def test_lib_has_no_import_cycles():
+    """A module never imports, even inside a function, a module that imports it back (directly or further on)."""
+    cycles = import_cycles(import_graph(ROOT / "lib"))
+    assert not cycles, "import cycles in lib/: " + "; ".join(" <-> ".join(cycle) for cycle in cycles)
+
+
 def _package(tmp_path: Path, files: dict[str, str]) -> Path:
     """Write a tiny package `pkg` of the given files (path inside it: source) under tmp_path."""
     root = tmp_path / "pkg"

@@ -17,7 +17,8 @@ import pytest
 import streamlit as st
 from openpyxl import load_workbook
 
-from lib import applications, attendance, auth, cohorts, db, exports, outcomes, privacy, report
+from lib import applications, attendance, auth, cohorts, db, exports, outcomes, privacy
+from lib.report import model as report
 from lib.directory import publication
 from lib.messages import files
 from lib.circles import edits, rosters
@@ -383,7 +384,7 @@ PUBLIC_PAGES = {"directory.py"}
 SPREADSHEETS = {"text/csv", "application/vnd.ms-excel",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 # Functions pages hand a download to; each is checked below to defuse formulas or to write no spreadsheet.
-BUILDERS = ("exports.to_csv(", "roster_file(", "directory_file(", "report.render(", "files.merge_csv(",
+BUILDERS = ("exports.to_csv(", "roster_file(", "directory_file(", "files.render(", "files.merge_csv(",
             "files.eml_zip(")
 PAYLOAD = '=HYPERLINK("https://example.invalid","x")'
 

@@ -339,7 +339,7 @@ def alumni(version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner="Writing the report", max_entries=8)
 def report_content(cycle: str, version: int):
     """Cached content of a cycle's annual report."""
-    from lib import report
+    from lib.report import model as report
 
     return report.build(cursor(), cycle)
 
@@ -347,7 +347,7 @@ def report_content(cycle: str, version: int):
 @st.cache_data(show_spinner=False, max_entries=16)
 def report_sections(cycle: str, version: int) -> dict:
     """Cached free-text sections of a cycle's report."""
-    from lib import report
+    from lib.report import model as report
 
     return report.sections(cursor(), cycle)
 

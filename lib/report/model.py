@@ -3,9 +3,10 @@
 `build` gathers what the report says (the circles' applications, attendance and outcomes, the Skills
 Directory's coverage, the cohorts side by side and the committee's own sections) into a `Report`: an ordered
 list of parts, each a list of plain items (text, key figures, tables, charts). The renderers in
-lib/report_render.py (HTML, Markdown) and lib/report_pdf.py (PDF) only lay those items out, so the three
-formats say the same thing in the same words. Everything a person typed (circle names, comments, section
-bodies, skill names) is plain text to the renderers and escaped by each one for its format.
+lib/report/render.py (HTML, Markdown) and lib/report/pdf.py (PDF) only lay those items out (lib/report/files.py
+picks one for a format), so the three formats say the same thing in the same words. Everything a person typed
+(circle names, comments, section bodies, skill names) is plain text to the renderers and escaped by each one
+for its format.
 
 Privacy, as everywhere: only comments whose authors consented to quotation, never a name; breakdowns only for
 groups of 3 responses or more; every share with its 95% Wilson interval and every flag next to the figures.
@@ -19,7 +20,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from .db import ConflictError, audit, first, saved_since, writing
+from ..db import ConflictError, audit, first, saved_since, writing
 
 SECTIONS = {"highlights": "Highlights", "goals": "Goals completed", "carry_over": "Carry-over items",
             "recommendations": "Recommendations"}
@@ -52,7 +53,7 @@ class Section:
 
 def _known_cycle(conn: duckdb.DuckDBPyConnection, cycle: str) -> None:
     """ValueError naming the known program years when the database has no such cycle."""
-    from . import cycles
+    from .. import cycles
 
     cycles.application_deadline(conn, cycle)
 
@@ -255,8 +256,8 @@ def _plural(count: int, word: str, many: str | None = None) -> str:
 
 def build(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None = None) -> Report:
     """Gather the report of one program year; ValueError for a program year the database does not have."""
-    from . import applications, attendance, cohorts, meetings, outcomes
-    from .directory import coverage
+    from .. import applications, attendance, cohorts, meetings, outcomes
+    from ..directory import coverage
 
     _known_cycle(conn, cycle)
     today = today or date.today()
@@ -367,7 +368,8 @@ def _attendance(report: Report) -> Part:
 
 def _outcomes(report: Report) -> Part:
     """Both outcome sentences with their flags, response rate, satisfaction, charts and group breakdowns."""
-    from . import charts, outcomes
+    from . import charts
+    from .. import outcomes
 
     o = report.outcomes
     items = [Text(sentence) for sentence in report.sentences] + [Text(flag, "flag") for flag in o.flags]
@@ -427,7 +429,7 @@ def _voices(report: Report) -> Part:
 
 def _directory(report: Report) -> Part:
     """The Skills Directory of the year: who is published, skill depth, and the thin spots."""
-    from .directory import coverage
+    from ..directory import coverage
 
     c, gaps = report.coverage, report.gaps
     if not c["members"]:
@@ -498,26 +500,8 @@ def _interval(row: dict, key: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------
-# Formats
+# The charts alone
 # ------------------------------------------------------------------------------------------------
-
-def render_report(report: Report, fmt: str) -> bytes:
-    """Write a built report in one format ('pdf', 'html' or 'md')."""
-    file_name(report.cycle, fmt)
-    if fmt == "pdf":
-        from .report_pdf import to_pdf
-
-        return to_pdf(report)
-    from .report_render import to_html, to_markdown
-
-    return (to_html(report) if fmt == "html" else to_markdown(report)).encode("utf-8")
-
-
-def render(conn: duckdb.DuckDBPyConnection, cycle: str, fmt: str, today: date | None = None) -> bytes:
-    """Build a cycle's report and write it in one format ('pdf', 'html' or 'md')."""
-    file_name(cycle, fmt)
-    return render_report(build(conn, cycle, today), fmt)
-
 
 def charts_only(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None = None) -> list[bytes]:
     """The report's charts alone, as the PNG images the PDF embeds (what the benchmark compares against)."""
@@ -527,5 +511,5 @@ def charts_only(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None 
 
 
 __all__ = ["FORMATS", "MAX_SECTION", "SECTIONS", "ConflictError", "Figure", "Part", "Report", "Section", "Stats",
-           "Table", "Text", "body_blocks", "build", "charts_only", "file_name", "render", "render_report",
-           "save_section", "sections", "title"]
+           "Table", "Text", "body_blocks", "build", "charts_only", "file_name", "save_section", "sections",
+           "title"]

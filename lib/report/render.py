@@ -1,6 +1,6 @@
 """The annual report as one self-contained HTML page, and as Markdown.
 
-Both walk the parts lib.report built. The HTML inlines its stylesheet and its charts (SVG from vl-convert, as
+Both walk the parts lib.report.model built. The HTML inlines its stylesheet and its charts (SVG from vl-convert, as
 data: images, so their ids cannot clash) and loads nothing from anywhere; its Content-Security-Policy says so.
 Markdown cannot hold a chart, so it writes the table of what each chart shows. Every piece of text goes through
 `html.escape` or `md_escape`, so a circle called `**x**` or `<b>`, or a comment starting with `=`, reads as typed.
@@ -12,10 +12,10 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from .report import Figure, Stats, Table, Text, body_blocks
+from .model import Figure, Stats, Table, Text, body_blocks
 
 if TYPE_CHECKING:
-    from .report import Report
+    from .model import Report
 
 _CSS = """
 :root { --navy: #1F3B4D; --teal: #2E6F73; --gold: #C9A227; --ink: #1a1a1a; --grey: #5A646E; }

@@ -1,8 +1,9 @@
 """The annual report as a printable PDF: US Letter, the embedded DejaVu fonts, charts as PNG, page numbers.
 
-Laid out with fpdf2 from the parts lib.report built, in the Skills Directory booklet's look (lib/directory/booklet.py):
-navy headings, teal figures, gold rules. Text is always written as plain text (fpdf2's markdown off), so
-names, comments and the committee's sections print exactly as typed, accents included.
+Laid out with fpdf2 from the parts lib.report.model built, in the Skills Directory booklet's look
+(lib/directory/booklet.py): navy headings, teal figures, gold rules. Text is always written as plain text
+(fpdf2's markdown off), so names, comments and the committee's sections print exactly as typed, accents
+included.
 """
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ import io
 import struct
 from typing import TYPE_CHECKING
 
-from .directory.booklet import MARGIN, letter, page_number
-from .report import Figure, Stats, Table, Text, body_blocks
+from ..directory.booklet import MARGIN, letter, page_number
+from .model import Figure, Stats, Table, Text, body_blocks
 
 if TYPE_CHECKING:
-    from .report import Report
+    from .model import Report
 
 _NAVY, _TEAL, _GOLD, _LIGHT_TEAL = (31, 59, 77), (46, 111, 115), (201, 162, 39), (91, 154, 160)
 _INK, _GREY, _FLAG_FILL, _HEAD_FILL = (26, 26, 26), (90, 100, 110), (250, 243, 220), (238, 244, 244)

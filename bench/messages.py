@@ -10,7 +10,7 @@ It builds a demo database in a temporary folder (`lib.demo`, 420-person pool unl
 recipient's message composed, each placed member's calendar, the log read; and as the page's preview makes it,
 calendars named but not written), `eml_zip` and `merge_csv` of those
 messages, and `send` to a real SMTP server on 127.0.0.1 (aiosmtpd, a test dependency; the log is emptied before
-each send, untimed), against the baseline `lib.applications.applicants` (the eligibility read every message
+each send, untimed), against the baseline `lib.circles.applications.applicants` (the eligibility read every message
 starts from). One untimed warm-up of each comes first; then N rounds, the order rotating each round. It prints
 medians and each median's ratio to the baseline's. No timed assertion anywhere: compare ratios, not seconds.
 """
@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lib import applications, db, demo  # noqa: E402
+from lib import db, demo  # noqa: E402
+from lib.circles import applications  # noqa: E402
 from lib.messages import files, sending  # noqa: E402
 
 BASELINE = "applicants (eligibility read)"

@@ -487,7 +487,8 @@ def _applications_command(conn, args) -> int:
     """Run `applications list|override` or `cycles deadline`."""
     from datetime import date
 
-    from . import applications, cycles
+    from .circles import applications
+    from . import cycles
     if args.command == "cycles":
         try:
             when = date.fromisoformat(args.date)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from . import applications, cycles, outcomes
+from .circles import applications
+from . import cycles, outcomes
 from .directory import coverage, members as directory
 from .db import scalar
 

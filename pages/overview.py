@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib import applications
+from lib.circles import applications
 from lib.report import charts
 from lib.outcomes import SHORT_LABELS as outcome_questions
 from lib.overview import trend_words

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import applications, cycles, db, overview
+from lib.circles import applications
+from lib import cycles, db, overview
 from lib.imports import batches as imports, forms
 from lib.db import ConflictError
 

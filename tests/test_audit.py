@@ -6,7 +6,8 @@ from datetime import date, timedelta
 import pytest
 import streamlit as st
 
-from lib import applications, attendance, audit, auth, cycles, meetings, outcomes
+from lib.circles import applications
+from lib import attendance, audit, auth, cycles, meetings, outcomes
 from lib.report import model as report
 from lib.messages import templates
 from lib.circles import edits

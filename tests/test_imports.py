@@ -140,7 +140,7 @@ def test_career_stage(answer, months, student):
 
 
 def test_applications_flag_eligibility_and_lateness(demo_conn):
-    from lib import applications
+    from lib.circles import applications
 
     figures = applications.counts(demo_conn, "2025-26")
     assert (figures["not_eligible"], figures["late"]) == (3, 1)

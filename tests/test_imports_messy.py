@@ -7,7 +7,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from lib import applications
+from lib.circles import applications
 from lib.directory import members as directory
 from lib.imports import batches as imports, sheets
 

@@ -9,7 +9,8 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from lib import applications, cli, mail, privacy
+from lib.circles import applications
+from lib import cli, mail, privacy
 from lib.messages import compose, sending, templates
 from lib.messages import files as message_files
 from lib.circles import rosters
@@ -22,7 +23,7 @@ HOSTILE = "=HYPERLINK(\"https://evil.invalid\") <b>Zoë</b> **O'Neil**"
 
 
 def applicants(conn) -> list[dict]:
-    """The year's applicants (latest submission), as lib.applications reads them."""
+    """The year's applicants (latest submission), as lib.circles.applications reads them."""
     return applications._records(conn, CYCLE)
 
 

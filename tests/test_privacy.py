@@ -17,7 +17,8 @@ import pytest
 import streamlit as st
 from openpyxl import load_workbook
 
-from lib import applications, attendance, auth, cohorts, db, exports, outcomes, privacy
+from lib.circles import applications
+from lib import attendance, auth, cohorts, db, exports, outcomes, privacy
 from lib.report import model as report
 from lib.directory import publication
 from lib.messages import files

@@ -211,7 +211,7 @@ def institutions_to_review(version: int) -> list:
 @st.cache_data(show_spinner="Reading the applications", max_entries=16)
 def applicants(cycle: str, version: int) -> pd.DataFrame:
     """Cached applicants of a cycle with their eligibility and its reasons."""
-    from lib import applications
+    from lib.circles import applications
 
     return applications.applicants(cursor(), cycle)
 

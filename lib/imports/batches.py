@@ -365,7 +365,7 @@ def _write_skills(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:
 
 
 def _write_applications(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:
-    """Insert applications (eligibility is computed when read, by lib.applications)."""
+    """Insert applications (eligibility is computed when read, by lib.circles.applications)."""
     conn.execute("""
         INSERT INTO applications (person_id, cycle, batch_id, submitted_at, name, institution_id, institution_raw,
             job_title, career_stage, months_in_profession, is_student, interests, goals, format, availability,

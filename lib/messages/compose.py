@@ -17,7 +17,8 @@ from datetime import date
 
 import duckdb
 
-from .. import applications, attendance, cycles
+from ..circles import applications
+from .. import attendance, cycles
 from ..circles import rosters
 from ..circles.drafts import Circle, Draft
 from . import templates

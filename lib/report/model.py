@@ -256,7 +256,8 @@ def _plural(count: int, word: str, many: str | None = None) -> str:
 
 def build(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None = None) -> Report:
     """Gather the report of one program year; ValueError for a program year the database does not have."""
-    from .. import applications, attendance, cohorts, meetings, outcomes
+    from ..circles import applications
+    from .. import attendance, cohorts, meetings, outcomes
     from ..directory import coverage
 
     _known_cycle(conn, cycle)

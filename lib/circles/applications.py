@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from . import cycles
-from .db import ConflictError, audit, first, writing
-from .settings import get_settings
+from .. import cycles
+from ..db import ConflictError, audit, first, writing
+from ..settings import get_settings
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -2,7 +2,7 @@
 from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import streamlit as st
 
-from lib import mail
+from lib.messages import mail
 from lib.messages import compose, files, sending, templates
 from ui import cache, changes, session
 from ui.markup import escape

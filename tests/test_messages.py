@@ -10,7 +10,8 @@ from email.header import decode_header, make_header
 import pytest
 
 from lib.circles import applications
-from lib import cli, mail, privacy
+from lib import cli, privacy
+from lib.messages import mail
 from lib.messages import compose, sending, templates
 from lib.messages import files as message_files
 from lib.circles import rosters

@@ -7,7 +7,8 @@ import sys
 
 import duckdb
 
-from .. import cycles, mail
+from .. import cycles
+from . import mail
 from . import compose, files, sending, templates
 
 

@@ -14,7 +14,7 @@ from email.utils import formatdate, make_msgid
 import pandas as pd
 
 from ..exports import to_csv
-from ..mail import sender_addresses
+from .mail import sender_addresses
 from .compose import Message
 
 

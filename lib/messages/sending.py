@@ -20,7 +20,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from .. import mail
+from . import mail
 from ..db import ConflictError, audit, first, scalar, writing
 from .compose import MEMBER, Message, messages
 from .files import to_email

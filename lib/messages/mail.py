@@ -15,7 +15,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from .settings import SMTP_SECURITY, get_settings
+from ..settings import SMTP_SECURITY, get_settings
 
 TIMEOUT = 30  # seconds a silent server is waited for
 

@@ -293,7 +293,7 @@ def _run(conn, args) -> int:
         demo.load(conn, people=args.people, seed=args.seed, out_dir=args.out, report=print, shape=args.shape)
         return 0
     if args.command == "stats":
-        from . import overview
+        from .year import overview
         figures = overview.stats(conn)
         if args.json:
             print(json.dumps(figures, default=str))
@@ -582,7 +582,8 @@ def _report_parsers(sub) -> None:
 
 def _report_command(conn, args) -> int:
     """Run `outcomes` (figures as text or JSON) or `report` (write the file; say where and how big)."""
-    from . import attendance, cycles, outcomes
+    from .year import attendance, outcomes
+    from . import cycles
     from .report import files, model as report
 
     cycles.application_deadline(conn, args.cycle)  # ValueError naming the known years for an unknown one
@@ -624,7 +625,8 @@ def _report_command(conn, args) -> int:
 
 def _attendance_command(conn, args) -> int:
     """Run `attendance`: the year's rate and completion, each circle, and who is at risk (text or JSON)."""
-    from . import attendance, cycles
+    from .year import attendance
+    from . import cycles
 
     cycles.application_deadline(conn, args.cycle)  # ValueError naming the known years for an unknown one
     figures = attendance.summary(conn, args.cycle)

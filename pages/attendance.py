@@ -5,7 +5,8 @@ from datetime import time
 import pandas as pd
 import streamlit as st
 
-from lib import attendance, exports, meetings
+from lib.year import attendance, meetings
+from lib import exports
 from lib.report import charts
 from lib.circles import rosters
 from ui import cache, changes, session

@@ -3,7 +3,8 @@ from ui import startup  # noqa: F401 - first of all: every module the pages use,
 import streamlit as st
 
 from lib.report import charts
-from lib import exports, outcomes
+from lib import exports
+from lib.year import outcomes
 from ui import cache, changes, session
 from ui.markup import escape
 

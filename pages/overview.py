@@ -6,8 +6,8 @@ import streamlit as st
 
 from lib.circles import applications
 from lib.report import charts
-from lib.outcomes import SHORT_LABELS as outcome_questions
-from lib.overview import trend_words
+from lib.year.outcomes import SHORT_LABELS as outcome_questions
+from lib.year.overview import trend_words
 from ui import cache, session
 from ui.markup import escape
 

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from lib.circles import applications
-from lib import cycles, db, overview
+from lib import cycles, db
+from lib.year import overview
 from lib.imports import batches as imports, forms
 from lib.db import ConflictError
 

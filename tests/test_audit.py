@@ -7,7 +7,8 @@ import pytest
 import streamlit as st
 
 from lib.circles import applications
-from lib import attendance, audit, auth, cycles, meetings, outcomes
+from lib.year import attendance, meetings, outcomes
+from lib import audit, auth, cycles
 from lib.report import model as report
 from lib.messages import templates
 from lib.circles import edits

@@ -15,7 +15,7 @@ import pytest
 import vobject
 from dateutil import tz
 
-from lib import meetings
+from lib.year import meetings
 from lib.circles import rosters
 
 CYCLE = "2025-26"

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from lib import attendance
+from lib.year import attendance
 from lib.circles import drafts, edits
 from lib.db import ConflictError
 

@@ -243,7 +243,7 @@ def test_downloads_of_typed_interests_are_defused(survey):
 
 
 def test_overview_headline_reports_skill_depth_that_moves(survey):
-    from lib import overview
+    from lib.year import overview
 
     taxonomy = survey.execute("SELECT count(*) FROM skills WHERE NOT proposed").fetchall()[0][0]
     figures = overview.headline(survey, "2025-26")

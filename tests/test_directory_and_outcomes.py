@@ -8,7 +8,8 @@ from xml.etree import ElementTree
 import pytest
 
 from lib.report import charts
-from lib import db, outcomes, overview
+from lib import db
+from lib.year import outcomes, overview
 from lib.directory import members as directory, search
 from lib.imports import batches as imports
 

@@ -198,7 +198,8 @@ def test_survey_needs_its_address_and_goes_to_each_participant(demo_conn, monkey
 
 
 def test_check_in_goes_to_the_member_or_their_facilitator(demo_conn, monkeypatch):
-    from lib import attendance, auth
+    from lib.year import attendance
+    from lib import auth
 
     at_risk = attendance.members(demo_conn, CYCLE)
     at_risk = at_risk[at_risk["at_risk"].astype(bool)]

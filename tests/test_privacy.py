@@ -18,7 +18,8 @@ import streamlit as st
 from openpyxl import load_workbook
 
 from lib.circles import applications
-from lib import attendance, auth, cohorts, db, exports, outcomes, privacy
+from lib.year import attendance, cohorts, outcomes
+from lib import auth, db, exports, privacy
 from lib.report import model as report
 from lib.directory import publication
 from lib.messages import files

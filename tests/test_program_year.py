@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from lib import attendance, cohorts, meetings, outcomes
+from lib.year import attendance, cohorts, meetings, outcomes
 from lib.imports import batches as imports
 from lib.db import ConflictError
 

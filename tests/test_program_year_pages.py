@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from lib import attendance, db
+from lib.year import attendance
+from lib import db
 from lib.report import model as report
 from tests.apptest_support import app, open_page, query, texts
 

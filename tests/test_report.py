@@ -16,7 +16,8 @@ import pytest
 from pypdf import PdfReader
 
 from lib.report import charts, files, model as report
-from lib import cycles, db, outcomes
+from lib import cycles, db
+from lib.year import outcomes
 from lib.db import ConflictError
 from lib.report.render import md_escape
 
@@ -97,7 +98,7 @@ def report_conn(demo_file, tmp_path):
 
 
 def wilson_by_hand(k: int, n: int) -> tuple[float, float]:
-    """The Wilson score interval written out from its formula, independently of lib.outcomes."""
+    """The Wilson score interval written out from its formula, independently of lib.year.outcomes."""
     z = 1.959964
     p = k / n
     centre = p + z ** 2 / (2 * n)

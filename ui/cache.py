@@ -10,7 +10,8 @@ import pyarrow as pa
 import streamlit as st
 
 from lib.directory import coverage, search
-from lib import db, overview
+from lib import db
+from lib.year import overview
 from lib.settings import get_settings
 
 
@@ -235,7 +236,7 @@ def circle_guests(topics: tuple[str, ...], members: tuple[int, ...], version: in
 @st.cache_data(show_spinner=False, max_entries=16)
 def attendance_circles(cycle: str, version: int) -> pd.DataFrame:
     """Cached final circles of a cycle, labelled with their member counts, for pickers."""
-    from lib import attendance
+    from lib.year import attendance
 
     return attendance.circle_list(cursor(), cycle)
 
@@ -243,7 +244,7 @@ def attendance_circles(cycle: str, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner="Counting attendance", max_entries=16)
 def attendance_summary(cycle: str, version: int):
     """Cached attendance figures of a cycle."""
-    from lib import attendance
+    from lib.year import attendance
 
     return attendance.summary(cursor(), cycle)
 
@@ -251,7 +252,7 @@ def attendance_summary(cycle: str, version: int):
 @st.cache_data(show_spinner=False, max_entries=16)
 def attendance_members(cycle: str, version: int) -> pd.DataFrame:
     """Cached attendance per member of a cycle's circles."""
-    from lib import attendance
+    from lib.year import attendance
 
     return attendance.members(cursor(), cycle)
 
@@ -259,7 +260,7 @@ def attendance_members(cycle: str, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def attendance_by_circle(cycle: str, version: int) -> pd.DataFrame:
     """Cached attendance per circle of a cycle."""
-    from lib import attendance
+    from lib.year import attendance
 
     return attendance.circles(cursor(), cycle)
 
@@ -267,7 +268,7 @@ def attendance_by_circle(cycle: str, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def meetings_held(cycle: str, version: int) -> int:
     """Cached count of a cycle's meetings held so far."""
-    from lib import meetings
+    from lib.year import meetings
 
     return meetings.held(cursor(), cycle)
 
@@ -275,7 +276,7 @@ def meetings_held(cycle: str, version: int) -> int:
 @st.cache_data(show_spinner=False, max_entries=64)
 def circle_meetings(cycle: str, circle_id: int, version: int) -> pd.DataFrame:
     """Cached calendar of one circle, cancelled meetings included."""
-    from lib import meetings
+    from lib.year import meetings
 
     return meetings.of_cycle(cursor(), cycle, circle_id)
 
@@ -283,7 +284,7 @@ def circle_meetings(cycle: str, circle_id: int, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def attendance_last_change(circle_id: int, version: int) -> tuple | None:
     """Cached (who, when) of the last mark set by hand in a circle."""
-    from lib import attendance
+    from lib.year import attendance
 
     return attendance.last_change(cursor(), circle_id)
 
@@ -291,7 +292,7 @@ def attendance_last_change(circle_id: int, version: int) -> tuple | None:
 @st.cache_data(show_spinner="Reading the end-of-year survey", max_entries=16)
 def outcomes_summary(cycle: str, version: int):
     """Cached outcomes of a cycle."""
-    from lib import outcomes
+    from lib.year import outcomes
 
     return outcomes.summary(cursor(), cycle)
 
@@ -299,7 +300,7 @@ def outcomes_summary(cycle: str, version: int):
 @st.cache_data(show_spinner=False, max_entries=32)
 def outcomes_breakdown(cycle: str, by: str, version: int) -> tuple:
     """Cached outcome breakdown (small groups suppressed)."""
-    from lib import outcomes
+    from lib.year import outcomes
 
     return outcomes.breakdown(cursor(), cycle, by)
 
@@ -307,7 +308,7 @@ def outcomes_breakdown(cycle: str, by: str, version: int) -> tuple:
 @st.cache_data(show_spinner=False, max_entries=16)
 def outcomes_comments(cycle: str, quotable_only: bool, version: int) -> pd.DataFrame:
     """Cached comments of a cycle's end-of-year survey."""
-    from lib import outcomes
+    from lib.year import outcomes
 
     return outcomes.comments(cursor(), cycle, quotable_only)
 
@@ -315,7 +316,7 @@ def outcomes_comments(cycle: str, quotable_only: bool, version: int) -> pd.DataF
 @st.cache_data(show_spinner=False, max_entries=16)
 def outcomes_entered(cycle: str, version: int) -> pd.DataFrame:
     """Cached answers typed in by the committee."""
-    from lib import outcomes
+    from lib.year import outcomes
 
     return outcomes.entered(cursor(), cycle)
 
@@ -323,7 +324,7 @@ def outcomes_entered(cycle: str, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner="Comparing cohorts", max_entries=8)
 def cohorts(version: int) -> pd.DataFrame:
     """Cached cohorts side by side."""
-    from lib import cohorts as years
+    from lib.year import cohorts as years
 
     return years.side_by_side(cursor())
 
@@ -331,7 +332,7 @@ def cohorts(version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=8)
 def alumni(version: int) -> pd.DataFrame:
     """Cached alumni follow-up per cohort."""
-    from lib import cohorts as years
+    from lib.year import cohorts as years
 
     return years.alumni(cursor())
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Callable
 
 import duckdb
 
-from .. import cycles, outcomes
+from .. import cycles
+from ..year import outcomes
 from . import checks, forms, guesses
 from .answers import EMAIL_RE, parse_career_stage, split_checkboxes
 from ..db import audit, first, scalar, transaction
@@ -404,7 +405,7 @@ def _write_rosters(conn: duckdb.DuckDBPyConnection, batch_id: int) -> None:
         INSERT INTO circle_members (circle_id, person_id)
         SELECT DISTINCT c.id, i.person_id FROM incoming i JOIN circles c ON c.draft_id = ? AND c.name = i.circle""",
                  [draft_id])
-    from .. import meetings  # the calendar needs the circles package, which only rosters use
+    from ..year import meetings  # the calendar needs the circles package, which only rosters use
 
     meetings.ensure_schedule(conn, [row[0] for row in conn.execute(
         "SELECT id FROM circles WHERE draft_id = ?", [draft_id]).fetchall()])

@@ -1,6 +1,6 @@
 """Chart specifications shared by the Streamlit pages and the annual report, and their offline rendering.
 
-Each builder takes plain data (DataFrames, lib.outcomes.Outcomes) and returns a Vega-Lite specification as a
+Each builder takes plain data (DataFrames, lib.year.outcomes.Outcomes) and returns a Vega-Lite specification as a
 plain dict, data inlined. The core never imports Altair (a house rule keeps lib/ free of the UI's libraries),
 so a page draws one with `st.vega_lite_chart(spec, width="stretch")` (or `alt.LayerChart.from_dict(spec)`,
 as every chart here is a layer, to keep working in Altair), and the report turns it into an image with
@@ -18,7 +18,7 @@ import pandas as pd
 from ..directory.publication import FONT_DIR
 
 if TYPE_CHECKING:
-    from ..outcomes import Outcomes
+    from ..year.outcomes import Outcomes
 
 TEAL, GOLD, NAVY, LIGHT_GOLD, GREY = "#2E6F73", "#C9A227", "#1F3B4D", "#E3CC7A", "#5A646E"
 # Every answer either question offers, in the order they are stacked and listed, with its colour.
@@ -65,7 +65,7 @@ def _share(part: int, whole: int) -> str:
 
 def answer_rows(outcomes: Outcomes) -> list[dict]:
     """Every answer of both questions as rows: question, answer, count, share, order (zeros kept)."""
-    from ..outcomes import SHORT_LABELS
+    from ..year.outcomes import SHORT_LABELS
 
     rows = []
     for key, answer in (("met_goals", outcomes.met_goals), ("participate_again", outcomes.would_again)):
@@ -176,7 +176,7 @@ def attendance_by_circle(frame: pd.DataFrame, subtitle: str | None = None) -> di
 
 def cohort_rows(frame: pd.DataFrame) -> list[dict]:
     """Both outcome questions per cycle as rows: cycle, question, share yes, Wilson low and high, 'n of N'."""
-    from ..outcomes import SHORT_LABELS
+    from ..year.outcomes import SHORT_LABELS
 
     rows = []
     for record in frame.to_dict("records"):

@@ -257,7 +257,7 @@ def _plural(count: int, word: str, many: str | None = None) -> str:
 def build(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None = None) -> Report:
     """Gather the report of one program year; ValueError for a program year the database does not have."""
     from ..circles import applications
-    from .. import attendance, cohorts, meetings, outcomes
+    from ..year import attendance, cohorts, meetings, outcomes
     from ..directory import coverage
 
     _known_cycle(conn, cycle)
@@ -370,7 +370,7 @@ def _attendance(report: Report) -> Part:
 def _outcomes(report: Report) -> Part:
     """Both outcome sentences with their flags, response rate, satisfaction, charts and group breakdowns."""
     from . import charts
-    from .. import outcomes
+    from ..year import outcomes
 
     o = report.outcomes
     items = [Text(sentence) for sentence in report.sentences] + [Text(flag, "flag") for flag in o.flags]

@@ -21,7 +21,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from .db import ConflictError, audit, first, writing
+from ..db import ConflictError, audit, first, writing
 from .meetings import title
 
 STATUSES = ("present", "absent", "excused")

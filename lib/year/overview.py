@@ -4,10 +4,11 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from .circles import applications
-from . import cycles, outcomes
-from .directory import coverage, members as directory
-from .db import scalar
+from ..circles import applications
+from .. import cycles
+from . import outcomes
+from ..directory import coverage, members as directory
+from ..db import scalar
 
 
 def headline(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict:

@@ -11,9 +11,9 @@ from datetime import date, time
 import duckdb
 import pandas as pd
 
-from . import cycles
-from .circles.rosters import schedule
-from .db import ConflictError, audit, first, scalar, writing
+from .. import cycles
+from ..circles.rosters import schedule
+from ..db import ConflictError, audit, first, scalar, writing
 
 KINDS = {"orientation": "Orientation", "monthly": "Monthly meeting", "extra": "Added meeting"}
 _COLUMNS = ["meeting_id", "circle_id", "circle", "kind", "seq", "month", "held_on", "starts_at", "minutes",

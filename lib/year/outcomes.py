@@ -15,7 +15,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from .db import audit, first, scalar, transaction
+from ..db import audit, first, scalar, transaction
 
 SHORT_LABELS = {"met_goals": "Met career goals", "participate_again": "Would participate again"}
 

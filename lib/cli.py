@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from . import auth, db
+from .admin import auth
+from . import db
 from .imports import forms
 from .db import ConflictError
 from .settings import get_settings
@@ -142,15 +143,15 @@ def _messages_parser(sub) -> None:
 
 
 def _backup_parsers(sub) -> None:
-    """Register `backup OUT` and `restore IN [--yes]` (lib/backup_commands.py)."""
-    from . import backup_commands
-    backup_commands.parsers(sub)
+    """Register `backup OUT` and `restore IN [--yes]` (lib/admin/commands.py)."""
+    from .admin import commands as admin_commands
+    admin_commands.backup_parsers(sub)
 
 
 def _privacy_parsers(sub) -> None:
-    """Register `people show|delete` and `retention purge` (lib/privacy_commands.py)."""
-    from . import privacy_commands
-    privacy_commands.parsers(sub)
+    """Register `people show|delete` and `retention purge` (lib/admin/commands.py)."""
+    from .admin import commands as admin_commands
+    admin_commands.privacy_parsers(sub)
 
 
 def _circles_parser(sub) -> None:
@@ -332,12 +333,9 @@ def _run(conn, args) -> int:
         return _report_command(conn, args)
     if args.command == "attendance":
         return _attendance_command(conn, args)
-    if args.command in ("people", "retention"):
-        from . import privacy_commands
-        return privacy_commands.run(conn, args)
-    if args.command in ("backup", "restore"):
-        from . import backup_commands
-        return backup_commands.run(conn, args)
+    if args.command in ("people", "retention", "backup", "restore"):
+        from .admin import commands as admin_commands
+        return admin_commands.run(conn, args)
     if args.command == "messages":
         from .messages import commands as messages_commands
         return messages_commands.run(conn, args)

@@ -242,7 +242,7 @@ def _card(draft, circle, editable: bool) -> None:
 
 def cache_users():
     """Committee members who can facilitate."""
-    from lib import auth
+    from lib.admin import auth
 
     return auth.list_users(conn)
 

@@ -8,7 +8,8 @@ import streamlit as st
 
 from lib.circles import applications
 from lib.year import attendance, meetings, outcomes
-from lib import audit, auth, cycles
+from lib.admin import audit, auth
+from lib import cycles
 from lib.report import model as report
 from lib.messages import templates
 from lib.circles import edits

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lib import auth, db
+from lib.admin import auth
+from lib import db
 
 ROOT = Path(__file__).resolve().parents[1]
 

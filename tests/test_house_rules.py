@@ -107,7 +107,7 @@ def test_security_md_names_only_tests_and_modules_that_exist():
     assert named, "SECURITY.md names no test"
     for pattern in named:
         assert list(ROOT.glob(pattern)), f"SECURITY.md names {pattern}, which does not exist"
-    for module, function in re.findall(r"`(lib\.\w+)\.(\w+)`", text):
+    for module, function in re.findall(r"`(lib(?:\.\w+)+)\.(\w+)`", text):
         source = (ROOT / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
         assert f"def {function}(" in source, f"SECURITY.md names {module}.{function}, which does not exist"
 

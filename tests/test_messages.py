@@ -10,7 +10,8 @@ from email.header import decode_header, make_header
 import pytest
 
 from lib.circles import applications
-from lib import cli, privacy
+from lib import cli
+from lib.admin import privacy
 from lib.messages import mail
 from lib.messages import compose, sending, templates
 from lib.messages import files as message_files
@@ -199,7 +200,7 @@ def test_survey_needs_its_address_and_goes_to_each_participant(demo_conn, monkey
 
 def test_check_in_goes_to_the_member_or_their_facilitator(demo_conn, monkeypatch):
     from lib.year import attendance
-    from lib import auth
+    from lib.admin import auth
 
     at_risk = attendance.members(demo_conn, CYCLE)
     at_risk = at_risk[at_risk["at_risk"].astype(bool)]

@@ -26,7 +26,7 @@ def test_startup_imports_every_module_a_page_imports():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=300,
                             check=True)
     names, missing = json.loads(result.stdout.splitlines()[-1])
-    for expected in ("lib.circles", "lib.circles.rosters", "lib.restore", "ui.session", "ui.cache", "pandas"):
+    for expected in ("lib.circles", "lib.circles.rosters", "lib.admin.restore", "ui.session", "ui.cache", "pandas"):
         assert expected in names
     assert missing == []
 

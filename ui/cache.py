@@ -26,7 +26,7 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
     settings = get_settings()
     # Locked down: SQL on the app's connection reaches no file but the database and the backups folder.
     conn = db.connect(path, files=[settings.backup_dir])
-    from lib import backup
+    from lib.admin import backup
 
     # DuckDB lets one process hold the file, so the running dashboard makes the nightly backup itself.
     backup.start_nightly(lambda: connection().cursor(), settings.backup_dir, settings.backup_time,
@@ -81,9 +81,9 @@ def restore_backup(path, actor: str):
     """Replace the database with a backup while the app runs: close the one connection, restore, reopen.
 
     Other sessions' next query opens the restored file; a query running in another session at that very
-    moment may fail once. The database as it was is backed up first (lib.restore.restore_file).
+    moment may fail once. The database as it was is backed up first (lib.admin.restore.restore_file).
     """
-    from lib import restore
+    from lib.admin import restore
 
     settings = get_settings()
     with _SWAP:
@@ -356,7 +356,7 @@ def report_sections(cycle: str, version: int) -> dict:
 @st.cache_data(show_spinner=False, max_entries=8)
 def audit_choices(version: int) -> dict[str, list[str]]:
     """Cached actors, actions and entities of the audit log."""
-    from lib import audit
+    from lib.admin import audit
 
     return audit.choices(cursor())
 
@@ -364,7 +364,7 @@ def audit_choices(version: int) -> dict[str, list[str]]:
 @st.cache_data(show_spinner=False, max_entries=64)
 def audit_count(filters, version: int) -> int:
     """Cached count of audit entries matching the filters."""
-    from lib import audit
+    from lib.admin import audit
 
     return audit.count(cursor(), filters)
 
@@ -372,14 +372,14 @@ def audit_count(filters, version: int) -> int:
 @st.cache_data(show_spinner="Reading the audit log", max_entries=64)
 def audit_entries(filters, offset: int, version: int) -> pd.DataFrame:
     """Cached page of audit entries matching the filters."""
-    from lib import audit
+    from lib.admin import audit
 
     return audit.entries(cursor(), filters, limit=200, offset=offset)
 
 
 def audit_export(filters, version: int) -> pd.DataFrame:
     """Every matching audit entry for a download (built on click, never cached: it may be large)."""
-    from lib import audit
+    from lib.admin import audit
 
     return audit.entries(cursor(), filters, limit=100_000)
 

@@ -7,7 +7,7 @@ import json
 import duckdb
 
 from .. import cycles
-from ..privacy_commands import _confirmed
+from ..admin.commands import _confirmed
 from . import drafts, edits, rosters
 from .criteria import Options
 

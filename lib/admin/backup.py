@@ -2,7 +2,7 @@
 
 A backup is a complete DuckDB database file of its own (tables, rows, sequence positions), made by DuckDB's
 `COPY FROM DATABASE` inside one read transaction, so writes that land meanwhile are either wholly in it or
-not at all. Restoring one is lib.restore's job.
+not at all. Restoring one is lib.admin.restore's job.
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from . import db
-from .settings import get_settings
+from .. import db
+from ..settings import get_settings
 
 SUFFIX = ".duckdb"
 MANUAL = "ali-backup-"             # made by someone (the Backups page, `python -m lib backup FOLDER`)

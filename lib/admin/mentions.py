@@ -1,8 +1,8 @@
 """Where the database names a person outside their own rows: audit entries, import warnings, free text, drafts.
 
-Used by privacy requests and the retention purge (lib/privacy.py) to find those mentions and redact them. A mention
-is the person's email or a name they used (as a whole word, any case), their person id where an id is meant (under
-a person key, or in the member lists of circle records), or an entity id that is one of their rows.
+Used by privacy requests and the retention purge (lib/admin/privacy.py) to find those mentions and redact them. A
+mention is the person's email or a name they used (as a whole word, any case), their person id where an id is meant
+(under a person key, or in the member lists of circle records), or an entity id that is one of their rows.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 import pandas as pd
 
-from .db import scalar
+from ..db import scalar
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 import bcrypt
 import duckdb
 
-from .db import ConflictError, audit, first, scalar, transaction
-from .settings import get_settings
+from ..db import ConflictError, audit, first, scalar, transaction
+from ..settings import get_settings
 
 ROLES = ("admin", "committee")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")

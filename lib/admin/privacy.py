@@ -24,9 +24,10 @@ from datetime import date
 
 import duckdb
 
-from . import cycles, mentions
-from .db import audit, first, scalar, writing
-from .settings import get_settings
+from .. import cycles
+from . import mentions
+from ..db import audit, first, scalar, writing
+from ..settings import get_settings
 
 # Columns that name a person; a table holding one must be handled below (a test checks the schema).
 PERSON_COLUMNS = ("person_id", "person_a", "person_b", "email")
@@ -220,7 +221,8 @@ def delete_person(conn: duckdb.DuckDBPyConnection, email: str, actor: str) -> De
         unknown = unhandled_tables(conn)
         if unknown:
             raise ValueError(f"The database has table(s) naming people that the privacy request does not know how "
-                             f"to clear ({', '.join(unknown)}); nothing was deleted. lib/privacy.py needs updating.")
+                             f"to clear ({', '.join(unknown)}); nothing was deleted. lib/admin/privacy.py needs "
+                             "updating.")
         footprint = find(conn, address)
         target = mentions.target_of(conn, [footprint.person_id])
         removed = _scrub(conn, target, actor, reference)

@@ -113,7 +113,7 @@ def read_openpyxl(data: bytes) -> int:
 
 def xlsx_bench(args: argparse.Namespace, work: Path) -> dict:
     """Time lib.imports.sheets.read against openpyxl on the demo's workbooks and a large one; print medians, ratios."""
-    from lib import demo
+    from lib.demo import build as demo
     from lib.imports import sheets
 
     files = []

@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lib import db, demo  # noqa: E402
+from lib import db  # noqa: E402
+from lib.demo import build as demo  # noqa: E402
 from lib.circles import applications  # noqa: E402
 from lib.messages import files, sending  # noqa: E402
 

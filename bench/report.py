@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lib import db, demo
+from lib import db
+from lib.demo import build as demo
 from lib.report import files, model as report
 
 BASELINE = "charts alone (charts_only: build + PNG of each chart)"

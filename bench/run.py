@@ -38,8 +38,8 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # What decides the content of a built demo database. The brief names the first three; forms.py (parsing
 # used by imports) and data/reference/ (seeded by a migration and sampled by the demo) are inputs too.
-HASHED = ("lib/migrations", "lib/demo.py", "lib/imports/batches.py", "lib/imports/forms.py", "data/reference")
-DEMO_PEOPLE = 420  # lib.demo.DEFAULT_PEOPLE, only for labels
+HASHED = ("lib/migrations", "lib/demo", "lib/imports/batches.py", "lib/imports/forms.py", "data/reference")
+DEMO_PEOPLE = 420  # lib.demo.world.DEFAULT_PEOPLE, only for labels
 APP_READY_TEXT = "ALI Skills Directory"
 EMPTY_READY_TEXT = "ok"
 SERVER_TIMEOUT = 180.0

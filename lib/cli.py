@@ -280,18 +280,18 @@ def _run(conn, args) -> int:
     if args.command == "init":
         auth.announce_first_admin(auth.ensure_first_admin(conn))
         if args.demo:
-            from . import demo
+            from .demo import build
 
             if db.scalar(conn, "SELECT count(*) FROM import_batches"):
                 print("The database already has data; demo not loaded.")
             else:
-                demo.load(conn, report=print)
+                build.load(conn, report=print)
         print(f"Database ready: {get_settings().db_path}")
         return 0
     if args.command == "demo":
-        from . import demo
+        from .demo import build
         auth.announce_first_admin(auth.ensure_first_admin(conn))
-        demo.load(conn, people=args.people, seed=args.seed, out_dir=args.out, report=print, shape=args.shape)
+        build.load(conn, people=args.people, seed=args.seed, out_dir=args.out, report=print, shape=args.shape)
         return 0
     if args.command == "stats":
         from .year import overview

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from lib.admin import auth
-from lib import db, demo
+from lib import db
+from lib.demo import build as demo
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct-horse-battery"

@@ -248,7 +248,7 @@ def test_copy_and_delete_a_draft(demo_conn):
 
 
 def _applications_csv(rows: list[list[str]]) -> bytes:
-    from lib.demo import APPLICATION_HEADERS
+    from lib.demo.applications import APPLICATION_HEADERS
 
     out = io.StringIO()
     writer = csv.writer(out)

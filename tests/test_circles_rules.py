@@ -14,7 +14,7 @@ import pytest
 from lib.imports import batches as imports
 from lib.circles import drafts, edits
 from lib.circles.criteria import Options
-from lib.demo import APPLICATION_HEADERS
+from lib.demo.applications import APPLICATION_HEADERS
 from lib.grouping.model import groups_for
 
 CYCLE = "2025-26"

@@ -8,7 +8,8 @@ from datetime import date, datetime
 import pytest
 
 from lib.imports import answers, batches as imports
-from lib import cli, db, demo
+from lib import cli, db
+from lib.demo import build as demo
 
 # Everything an import writes about people and programs, keyed by what identifies each row (an email, a program
 # year, a circle's name) rather than by ids, which depend on the order rows were inserted in.

@@ -1,15 +1,39 @@
-"""The command line of administration: privacy requests and retention (`people show|delete EMAIL`, `retention purge`),
-`backup OUT` and `restore IN [--yes]` (run while the dashboard is stopped)."""
+"""The command line of administration: `init`, `users`, privacy requests and retention (`people show|delete EMAIL`,
+`retention purge`), `backup OUT` and `restore IN [--yes]` (run while the dashboard is stopped)."""
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from pathlib import Path
 
 import duckdb
 
-from . import backup, privacy, restore
+from .. import db
 from ..settings import get_settings
+from . import auth, backup, privacy, restore
+
+
+def init_parser(sub) -> None:
+    """Register `init [--demo]`."""
+    init = sub.add_parser("init", help="create or migrate the database; print the first admin's password once")
+    init.add_argument("--demo", action="store_true", help="also load the synthetic demo data when the database is empty")
+
+
+def users_parser(sub) -> None:
+    """Register `users add|list|remove|set-password`."""
+    users = sub.add_parser("users", help="committee users")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="add a user (password asked, or read from standard input)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument("--role", choices=auth.ROLES, default="committee")
+    add.add_argument("--email")
+    users_sub.add_parser("list", help="list users")
+    remove = users_sub.add_parser("remove", help="remove a user")
+    remove.add_argument("username")
+    setpw = users_sub.add_parser("set-password", help="set a user's password (asked, or read from standard input)")
+    setpw.add_argument("username")
 
 
 def privacy_parsers(sub) -> None:
@@ -41,6 +65,34 @@ def _confirmed(question: str, yes: bool) -> bool:
     return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
 
+def _read_password(prompt: str) -> str:
+    """Ask twice on a terminal; otherwise read one line from standard input."""
+    if sys.stdin.isatty():
+        first = getpass.getpass(f"{prompt}: ")
+        if first != getpass.getpass("Again: "):
+            raise auth.UserError("The two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _users(conn, args) -> int:
+    """Run a `users` subcommand."""
+    if args.users_command == "list":
+        for user in auth.list_users(conn):
+            print(f"{user.username}\t{user.role}\t{user.name}\t{user.email or ''}")
+    elif args.users_command == "add":
+        password = _read_password(f"Password for {args.username}")
+        user = auth.add_user(conn, args.username, args.name, password, role=args.role, email=args.email)
+        print(f"Added {user.username} ({user.role})")
+    elif args.users_command == "remove":
+        auth.remove_user(conn, args.username)
+        print(f"Removed {args.username}")
+    elif args.users_command == "set-password":
+        auth.set_password(conn, args.username, _read_password(f"New password for {args.username}"))
+        print(f"Password of {args.username} changed")
+    return 0
+
+
 def _print_footprint(found: privacy.Footprint) -> None:
     """The footprint for people to read."""
     print(f"{found.name or '(no name)'} <{found.email}>, person {found.person_id}; program years: "
@@ -55,7 +107,21 @@ def _print_footprint(found: privacy.Footprint) -> None:
 
 
 def run(conn: duckdb.DuckDBPyConnection, args) -> int:
-    """Run `people`, `retention`, `backup` or `restore`; exit 2 on a refusal, 1 when the question is answered no."""
+    """Run `init`, `users`, `people`, `retention`, `backup` or `restore`; exit 2 on a refusal, 1 when a question is
+    answered no."""
+    if args.command == "init":
+        auth.announce_first_admin(auth.ensure_first_admin(conn))
+        if args.demo:
+            from ..demo import build
+
+            if db.scalar(conn, "SELECT count(*) FROM import_batches"):
+                print("The database already has data; demo not loaded.")
+            else:
+                build.load(conn, report=print)
+        print(f"Database ready: {get_settings().db_path}")
+        return 0
+    if args.command == "users":
+        return _users(conn, args)
     if args.command in ("backup", "restore"):
         return _backup_or_restore(conn, args)
     if args.command == "retention":

@@ -316,8 +316,8 @@ def committee_cookie(db_path: Path, env: dict) -> str:
     The token is what a login issues (lib.admin.auth.issue_token), signed with the key the server is given.
     """
     sys.path.insert(0, str(ROOT))
-    from lib.admin import auth
     from lib import db
+    from lib.admin import auth
     from lib.settings import get_settings
 
     conn = db.connect(db_path)

@@ -31,9 +31,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lib.grouping.model import Problem
-from lib.grouping.mdgp import read_mdgp
 from lib.grouping.engine import solve
+from lib.grouping.mdgp import read_mdgp
+from lib.grouping.model import Problem
 
 DEFAULT_DIR = ROOT.parent / "shared" / "benchmarks" / "mdgp"
 # Published values (Araujo and Figueiredo, SBPO 2018, as tabled by the instances' README) and, for n >= 30,

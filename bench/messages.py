@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lib import db  # noqa: E402
-from lib.demo import build as demo  # noqa: E402
 from lib.circles import applications  # noqa: E402
+from lib.demo import build as demo  # noqa: E402
 from lib.messages import files, sending  # noqa: E402
 
 BASELINE = "applicants (eligibility read)"

@@ -4,8 +4,8 @@ import json
 
 import streamlit as st
 
-from lib.admin import audit
 from lib import exports
+from lib.admin import audit
 from ui import cache, session
 from ui.markup import escape
 

@@ -4,8 +4,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib.directory import coverage
 from lib import exports
+from lib.directory import coverage
 from ui import cache, session
 from ui.markup import escape
 

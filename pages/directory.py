@@ -3,8 +3,8 @@ from ui import startup  # noqa: F401 - first of all: every module the pages use,
 import pandas as pd
 import streamlit as st
 
-from lib.directory import files, members, publication, search
 from lib import exports
+from lib.directory import files, members, publication, search
 from ui import cache, session
 from ui.markup import escape
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from lib.admin import auth
 from lib import db
+from lib.admin import auth
 from lib.demo import build as demo
 
 ROOT = Path(__file__).resolve().parents[1]

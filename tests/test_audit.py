@@ -6,13 +6,13 @@ from datetime import date, timedelta
 import pytest
 import streamlit as st
 
-from lib.circles import applications
-from lib.year import attendance, meetings, outcomes
-from lib.admin import audit, auth
 from lib import cycles
-from lib.report import model as report
-from lib.messages import templates
+from lib.admin import audit, auth
+from lib.circles import applications
 from lib.circles import edits
+from lib.messages import templates
+from lib.report import model as report
+from lib.year import attendance, meetings, outcomes
 from tests.apptest_support import app, open_page, texts
 from tests.conftest import PASSWORD
 

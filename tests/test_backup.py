@@ -17,8 +17,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib.admin import auth, backup, restore
 from lib import db
+from lib.admin import auth, backup, restore
 from tests.apptest_support import APP, app, open_page, query, texts
 from tests.conftest import PASSWORD
 

@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 
 from lib import cli, db
-from lib.imports import batches as imports
 from lib.circles import criteria, drafts, edits, guests, rosters
 from lib.circles.criteria import Options
 from lib.db import ConflictError, scalar
+from lib.imports import batches as imports
 from lib.settings import get_settings
 
 CYCLE = "2025-26"

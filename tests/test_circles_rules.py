@@ -11,11 +11,11 @@ import io
 
 import pytest
 
-from lib.imports import batches as imports
 from lib.circles import drafts, edits
 from lib.circles.criteria import Options
 from lib.demo.applications import APPLICATION_HEADERS
 from lib.grouping.model import groups_for
+from lib.imports import batches as imports
 
 CYCLE = "2025-26"
 BUDGET = dict(seconds=1.0, seed=0, iterations=300)  # a move budget: the same circles on any machine

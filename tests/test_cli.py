@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.admin import auth
 from lib import db
+from lib.admin import auth
 
 ROOT = Path(__file__).resolve().parents[1]
 

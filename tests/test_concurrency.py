@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-from lib.year import attendance
 from lib.circles import drafts, edits
 from lib.db import ConflictError
+from lib.year import attendance
 
 WRITERS = 8
 

@@ -7,10 +7,10 @@ import io
 
 import pytest
 
-from lib.directory import coverage
 from lib import exports
-from lib.imports import batches as imports
+from lib.directory import coverage
 from lib.directory.coverage import Filters
+from lib.imports import batches as imports
 
 SURVEY_HEADER = ["Timestamp", "Email Address", "Name", "Institution", "Job title",
                  "Areas of expertise (check all that apply)", "I am open to colleagues contacting me for",

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from lib.admin import auth
 from lib import db
+from lib.admin import auth
 from lib.directory import members as directory
 from lib.imports import batches as imports
 from tests.apptest_support import app, open_page, query, texts

@@ -44,6 +44,14 @@ def test_every_public_function_has_a_docstring(path):
     assert not missing, f"{path.name}: no docstring on {missing}"
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "lib").rglob("__init__.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_package_init_holds_its_docstring_only(path):
+    """No re-exports: callers import the module they use, so importing a package never imports its modules."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert ast.get_docstring(tree), f"{path.relative_to(ROOT)} has no docstring"
+    assert len(tree.body) == 1, f"{path.relative_to(ROOT)} holds more than its docstring"
+
+
 def test_migrations_are_numbered_without_gaps():
     from lib import db
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib.imports import batches as imports
 from lib.directory import institutions
+from lib.imports import batches as imports
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from lib.circles import applications
 from lib import cli
 from lib.admin import privacy
+from lib.circles import applications
+from lib.circles import rosters
+from lib.db import ConflictError
 from lib.messages import mail
 from lib.messages import compose, sending, templates
 from lib.messages import files as message_files
-from lib.circles import rosters
-from lib.db import ConflictError
 from lib.settings import get_settings
 from tests.smtp_support import free_port, smtp_server
 
@@ -199,8 +199,8 @@ def test_survey_needs_its_address_and_goes_to_each_participant(demo_conn, monkey
 
 
 def test_check_in_goes_to_the_member_or_their_facilitator(demo_conn, monkeypatch):
-    from lib.year import attendance
     from lib.admin import auth
+    from lib.year import attendance
 
     at_risk = attendance.members(demo_conn, CYCLE)
     at_risk = at_risk[at_risk["at_risk"].astype(bool)]

@@ -17,14 +17,14 @@ import pytest
 import streamlit as st
 from openpyxl import load_workbook
 
-from lib.circles import applications
-from lib.year import attendance, cohorts, outcomes
-from lib.admin import auth, privacy
 from lib import db, exports
-from lib.report import model as report
+from lib.admin import auth, privacy
+from lib.circles import applications
+from lib.circles import edits, rosters
 from lib.directory import publication
 from lib.messages import files
-from lib.circles import edits, rosters
+from lib.report import model as report
+from lib.year import attendance, cohorts, outcomes
 from tests.apptest_support import app, button, open_page, query, texts
 from tests.conftest import PASSWORD
 from ui.markup import escape

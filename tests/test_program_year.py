@@ -6,9 +6,9 @@ from datetime import date, time
 
 import pytest
 
-from lib.year import attendance, cohorts, meetings, outcomes
-from lib.imports import batches as imports
 from lib.db import ConflictError
+from lib.imports import batches as imports
+from lib.year import attendance, cohorts, meetings, outcomes
 
 
 def _circle(conn, cycle: str, name: str = "Circle A") -> int:

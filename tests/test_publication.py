@@ -13,9 +13,9 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from lib.cli import _parser
 from lib.directory import files, members as directory, publication
 from lib.imports import batches as imports
-from lib.cli import _parser
 from tests.test_cli import run
 
 CYCLE = "2025-26"

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from lib.report import charts, files, model as report
 from lib import cycles, db
-from lib.year import outcomes
 from lib.db import ConflictError
+from lib.report import charts, files, model as report
 from lib.report.render import md_escape
+from lib.year import outcomes
 
 ROOT = Path(__file__).resolve().parents[1]
 SENTENCE = "5 of 5 participants (100%; 95% CI 57-100%) said the experience met their career goals."

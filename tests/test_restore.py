@@ -17,8 +17,8 @@ import duckdb
 import pytest
 import streamlit as st
 
-from lib.admin import auth, backup, restore
 from lib import db
+from lib.admin import auth, backup, restore
 from tests.apptest_support import app, open_page, query, texts
 from tests.conftest import PASSWORD
 

@@ -9,10 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from lib.directory import coverage, search
 from lib import db
-from lib.year import overview
+from lib.directory import coverage, search
 from lib.settings import get_settings
+from lib.year import overview
 
 
 @st.cache_resource(show_spinner="Opening the database")

@@ -17,8 +17,8 @@ from typing import Iterator
 
 import streamlit as st
 
-from lib.admin import auth
 from lib import cycles
+from lib.admin import auth
 from lib.settings import get_settings
 
 from . import cache

@@ -25,9 +25,9 @@ from datetime import date
 import duckdb
 
 from .. import cycles
-from . import mentions
 from ..db import audit, first, scalar, writing
 from ..settings import get_settings
+from . import mentions
 
 # Columns that name a person; a table holding one must be handled below (a test checks the schema).
 PERSON_COLUMNS = ("person_id", "person_a", "person_b", "email")

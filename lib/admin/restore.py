@@ -22,9 +22,9 @@ from pathlib import Path
 
 import duckdb
 
-from . import backup
 from .. import db
 from ..settings import get_settings
+from . import backup
 
 UPLOADED = backup.UPLOADED
 # Tables every database of this dashboard has had since its first migration: a file without them is not one.

@@ -15,10 +15,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import applications
 from ..db import audit, first, scalar, writing
 from ..grouping.engine import solve
 from ..grouping.model import Infeasible, Problem, evaluate
+from . import applications
 from . import criteria
 from .criteria import Blocker, Options, People
 

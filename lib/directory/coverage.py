@@ -18,10 +18,10 @@ import duckdb
 import pandas as pd
 
 from .. import cycles
-from . import members
-from ..imports import forms
-from . import skills as skills_module
 from ..db import first
+from ..imports import forms
+from . import members
+from . import skills as skills_module
 
 DEEP = 3          # "skills with 3+ experts": enough that a member asking has a choice of colleagues
 THIN = 1          # "thin skills": nobody, or a single person the whole state depends on

@@ -26,8 +26,8 @@ import pyarrow as pa
 from rapidfuzz import fuzz, process
 
 from .. import cycles
-from . import members as directory
 from ..db import first, scalar
+from . import members as directory
 
 PUBLIC, COMMITTEE = "public", "committee"
 # The skill weight is the highest: a unit scoring it names a skill the member lists (see search's ranking).

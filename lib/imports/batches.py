@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Callable
 import duckdb
 
 from .. import cycles
+from ..db import audit, first, scalar, transaction
+from ..settings import get_settings
 from ..year import outcomes
 from . import checks, forms, guesses
 from .answers import EMAIL_RE, parse_career_stage, split_checkboxes
-from ..db import audit, first, scalar, transaction
-from ..settings import get_settings
 from .refusals import ImportRefused
 from .sheets import DOWNLOAD_HINT, Sheet, listed, quoted
 from .sheets import read as read_sheet

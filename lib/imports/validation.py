@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from . import forms
 from ..directory import institutions, skills
+from . import forms
 from .answers import (EMAIL_RE, TIME_ZONE_SUFFIX, YES, availability_slot, checkbox_separator, is_availability,
                       is_yes, parse_career_stage, parse_years, plausible_years, split_checkboxes, timestamp_formats)
 from ..db import scalar

@@ -17,11 +17,11 @@ from datetime import date
 
 import duckdb
 
-from ..circles import applications
-from ..year import attendance
 from .. import cycles
+from ..circles import applications
 from ..circles import rosters
 from ..circles.drafts import Circle, Draft
+from ..year import attendance
 from . import templates
 
 MEMBER, FACILITATOR = "member", "facilitator"

@@ -257,8 +257,8 @@ def _plural(count: int, word: str, many: str | None = None) -> str:
 def build(conn: duckdb.DuckDBPyConnection, cycle: str, today: date | None = None) -> Report:
     """Gather the report of one program year; ValueError for a program year the database does not have."""
     from ..circles import applications
-    from ..year import attendance, cohorts, meetings, outcomes
     from ..directory import coverage
+    from ..year import attendance, cohorts, meetings, outcomes
 
     _known_cycle(conn, cycle)
     today = today or date.today()
@@ -369,8 +369,8 @@ def _attendance(report: Report) -> Part:
 
 def _outcomes(report: Report) -> Part:
     """Both outcome sentences with their flags, response rate, satisfaction, charts and group breakdowns."""
-    from . import charts
     from ..year import outcomes
+    from . import charts
 
     o = report.outcomes
     items = [Text(sentence) for sentence in report.sentences] + [Text(flag, "flag") for flag in o.flags]

@@ -6,9 +6,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from .. import cycles
 from ..circles import applications
 from . import attendance, outcomes
-from .. import cycles
 
 COLUMNS = ["cycle", "applicants", "eligible", "placed", "circles", "completed", "attendance_rate", "responses",
            "met_goals_yes", "met_goals_n", "met_goals_low", "met_goals_high", "would_again_yes", "would_again_n",

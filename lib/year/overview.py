@@ -4,11 +4,11 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from ..circles import applications
 from .. import cycles
-from . import outcomes
-from ..directory import coverage, members as directory
+from ..circles import applications
 from ..db import scalar
+from ..directory import coverage, members as directory
+from . import outcomes
 
 
 def headline(conn: duckdb.DuckDBPyConnection, cycle: str) -> dict:

@@ -28,7 +28,7 @@ def warm() -> None:
     started = time.perf_counter()
     try:
         import ui.startup  # noqa: F401  (every module a page imports, once)
-        from lib import search
+        from lib.directory import search
         from ui import cache
 
         conn = cache.connection()  # the same cached connection the pages use; it starts the nightly backup

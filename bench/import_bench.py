@@ -4,7 +4,7 @@ Both sides run as fresh processes writing into a fresh database file, so both pa
 and the write to disk; the ratio is what to compare across machines. Also prints the in-process
 read_csv time and the importer's peak memory (max RSS of its process).
 
-`--xlsx` measures reading workbooks instead: `lib.sheets.read` (python-calamine, after lib.workbook_guard's
+`--xlsx` measures reading workbooks instead: `lib.imports.sheets.read` (python-calamine, after lib.imports.workbook_guard's
 checks) against openpyxl's read-only mode as the importer used it before, in process and interleaved, on the
 demo's three Skills Directory Survey exports saved as XLSX and on a large survey workbook (--xlsx-rows).
 
@@ -98,7 +98,7 @@ def read_openpyxl(data: bytes) -> int:
 
     import openpyxl
 
-    from lib.sheets import _cell_text
+    from lib.imports.sheets import _cell_text
 
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     rows = book[book.sheetnames[0]].iter_rows(values_only=True)
@@ -112,8 +112,9 @@ def read_openpyxl(data: bytes) -> int:
 
 
 def xlsx_bench(args: argparse.Namespace, work: Path) -> dict:
-    """Time lib.sheets.read against openpyxl on the demo's workbooks and a large one; print medians, ratios."""
-    from lib import demo, sheets
+    """Time lib.imports.sheets.read against openpyxl on the demo's workbooks and a large one; print medians, ratios."""
+    from lib.demo import build as demo
+    from lib.imports import sheets
 
     files = []
     for made in demo.write_exports(work / "demo", shape="sheet"):

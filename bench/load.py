@@ -313,10 +313,11 @@ def start_server(script: Path, env: dict, log_file: Path) -> tuple[subprocess.Po
 def committee_cookie(db_path: Path, env: dict) -> str:
     """Create a committee user in the benchmark's copy of the database and return the Cookie header of its login.
 
-    The token is what a login issues (lib.auth.issue_token), signed with the key the server is given.
+    The token is what a login issues (lib.admin.auth.issue_token), signed with the key the server is given.
     """
     sys.path.insert(0, str(ROOT))
-    from lib import auth, db
+    from lib import db
+    from lib.admin import auth
     from lib.settings import get_settings
 
     conn = db.connect(db_path)

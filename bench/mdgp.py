@@ -11,7 +11,7 @@ prints each seed's gap to the best value published for the instance (Yang et al.
 median over the seeds.
 
 For each instance it prints the published value (a floor: optimal for n <= 12, beaten by a short search
-for n = 30 and 60; see the instances' README), the engine's answer (`lib.grouping.solve`, method "auto"),
+for n = 30 and 60; see the instances' README), the engine's answer (`lib.grouping.engine.solve`, method "auto"),
 a plain CP-SAT model given the same time (boolean x[i, g], one product variable per pair and group, no
 symmetry breaking, no search hint, one worker) and the best of 1000 random assignments respecting the
 group sizes. The instances live outside the repository, in /work/shared/benchmarks/mdgp (the folder next
@@ -31,7 +31,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lib.grouping import Problem, read_mdgp, solve
+from lib.grouping.engine import solve
+from lib.grouping.mdgp import read_mdgp
+from lib.grouping.model import Problem
 
 DEFAULT_DIR = ROOT.parent / "shared" / "benchmarks" / "mdgp"
 # Published values (Araujo and Figueiredo, SBPO 2018, as tabled by the instances' README) and, for n >= 30,

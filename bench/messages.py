@@ -6,11 +6,11 @@ Run from the project root with the project's virtualenv:
     .venv/bin/python bench/messages.py [--people 20000] [--repeat 5] [--cycle 2025-26] [--db FILE] [--json out.json]
 
 It builds a demo database in a temporary folder (`lib.demo`, 420-person pool unless --people; or a copy of
---db), then, in one process, times for the `decisions` of one program year: `lib.messages.plan` (every
+--db), then, in one process, times for the `decisions` of one program year: `lib.messages.sending.plan` (every
 recipient's message composed, each placed member's calendar, the log read; and as the page's preview makes it,
 calendars named but not written), `eml_zip` and `merge_csv` of those
 messages, and `send` to a real SMTP server on 127.0.0.1 (aiosmtpd, a test dependency; the log is emptied before
-each send, untimed), against the baseline `lib.applications.applicants` (the eligibility read every message
+each send, untimed), against the baseline `lib.circles.applications.applicants` (the eligibility read every message
 starts from). One untimed warm-up of each comes first; then N rounds, the order rotating each round. It prints
 medians and each median's ratio to the baseline's. No timed assertion anywhere: compare ratios, not seconds.
 """
@@ -30,7 +30,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lib import applications, db, demo, messages  # noqa: E402
+from lib import db  # noqa: E402
+from lib.circles import applications  # noqa: E402
+from lib.demo import build as demo  # noqa: E402
+from lib.messages import files, sending  # noqa: E402
 
 BASELINE = "applicants (eligibility read)"
 
@@ -80,20 +83,20 @@ def main(argv: list[str] | None = None) -> int:
 def _run(conn, args, recorder) -> int:
     """Warm up, time the interleaved rounds, print and optionally save the medians."""
     cycle = args.cycle
-    planned = [p.message for p in messages.plan(conn, cycle, "decisions")]
+    planned = [p.message for p in sending.plan(conn, cycle, "decisions")]
 
     def send() -> int:
         """Send every decision to the loopback server (the log emptied first, untimed by the caller)."""
-        outcome = messages.send(conn, cycle, "decisions", "bench")
+        outcome = sending.send(conn, cycle, "decisions", "bench")
         assert outcome.sent == len(planned) and not outcome.failed, outcome.as_dict()
         return outcome.sent
 
     calls = {BASELINE: lambda: len(applications.applicants(conn, cycle)),
-             "plan: every decision composed": lambda: len(messages.plan(conn, cycle, "decisions")),
+             "plan: every decision composed": lambda: len(sending.plan(conn, cycle, "decisions")),
              "plan for the preview (calendars named, not written)":
-                 lambda: len(messages.plan(conn, cycle, "decisions", attach=False)),
-             "eml_zip: every draft": lambda: len(messages.eml_zip(planned)),
-             "merge_csv": lambda: len(messages.merge_csv(planned)),
+                 lambda: len(sending.plan(conn, cycle, "decisions", attach=False)),
+             "eml_zip: every draft": lambda: len(files.eml_zip(planned)),
+             "merge_csv": lambda: len(files.merge_csv(planned)),
              "send: every decision to 127.0.0.1": send}
     reset = {"send: every decision to 127.0.0.1": lambda: conn.execute("DELETE FROM messages")}
     names = list(calls)

@@ -6,8 +6,8 @@ Run from the project root with the project's virtualenv:
     .venv/bin/python bench/report.py [--repeat 7] [--cycle 2025-26] [--people N] [--json out.json]
 
 It builds a demo database in a temporary folder (`lib.demo`, 420-person pool unless --people), then, in one
-process, times `lib.report.render(conn, cycle, fmt)` for pdf, html and md, `lib.report.build` (gathering the
-figures, no output) and the baseline `lib.report.charts_only` (build, then each chart to PNG with vl-convert:
+process, times `lib.report.files.render(conn, cycle, fmt)` for pdf, html and md, `lib.report.model.build` (gathering
+the figures, no output) and the baseline `lib.report.model.charts_only` (build, then each chart to PNG with vl-convert:
 the part of the report that is not our own layout). One untimed warm-up of each comes first (imports, the
 renderer's first start, DuckDB caches); then N rounds, the order rotating each round so that machine drift
 touches every measure alike. It prints medians and each median's ratio to the charts' median. No timed
@@ -28,7 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lib import db, demo, report
+from lib import db
+from lib.demo import build as demo
+from lib.report import files, model as report
 
 BASELINE = "charts alone (charts_only: build + PNG of each chart)"
 
@@ -42,7 +44,7 @@ def measures(conn, cycle: str) -> dict:
     """The measured calls by name, each returning the bytes it made (for the size column)."""
     def render(fmt: str):
         """One format of the report, end to end."""
-        return lambda: report.render(conn, cycle, fmt)
+        return lambda: files.render(conn, cycle, fmt)
 
     return {
         BASELINE: lambda: b"".join(report.charts_only(conn, cycle)),

@@ -39,8 +39,8 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # What decides the content of a built demo database. The brief names the first three; forms.py (parsing
 # used by imports) and data/reference/ (seeded by a migration and sampled by the demo) are inputs too.
-HASHED = ("lib/migrations", "lib/demo.py", "lib/imports.py", "lib/forms.py", "data/reference")
-DEMO_PEOPLE = 420  # lib.demo.DEFAULT_PEOPLE, only for labels
+HASHED = ("lib/migrations", "lib/demo", "lib/imports/batches.py", "lib/imports/forms.py", "data/reference")
+DEMO_PEOPLE = 420  # lib.demo.world.DEFAULT_PEOPLE, only for labels
 APP_READY_TEXT = "ALI Skills Directory"
 WARMED_LINE = b"Ready in "  # serve.py prints it once the pages are imported and the search index built
 EMPTY_READY_TEXT = "ok"
@@ -307,7 +307,7 @@ PAGES = [
 ]
 EMPTY_LABEL = "empty page"
 # The same first renders once the server has built the directory's search index in the background, as it does
-# when it opens the database (lib.search.warm_in_background): what every visitor after the first few seconds of a
+# when it opens the database (lib.directory.search.warm_in_background): what every visitor after the first few seconds of a
 # start, and every visitor after a change, gets.
 WARM_SUFFIX = ", index built in the background"
 WARM_PAGES = [(label + WARM_SUFFIX, page, title) for label, page, title in PAGES if "Skills Directory" in label]
@@ -319,7 +319,7 @@ def _worker_apptest(repeat: int, out_path: Path) -> int:
     from streamlit.testing.v1 import AppTest
 
     sys.path.insert(0, str(ROOT))  # the tests folder is not an installed package
-    from lib import search
+    from lib.directory import search
     from tests.apptest_support import sign_in  # what a successful login form leaves in the session
 
     def clear_caches() -> None:
@@ -425,8 +425,9 @@ SEARCHES = ["cataloging", "cataloguing", "catalogng", "info lit", "Jose Alvarez"
 
 
 def _worker_search(repeat: int, out_path: Path) -> int:
-    """Inside a worker: time lib.search against `hay ILIKE '%word%'` over the same index, interleaved."""
-    from lib import cycles, db, search
+    """Inside a worker: time lib.directory.search against `hay ILIKE '%word%'` over the same index, interleaved."""
+    from lib import cycles, db
+    from lib.directory import search
 
     conn = db.connect()
     cycle = cycles.current(conn)

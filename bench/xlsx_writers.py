@@ -1,6 +1,6 @@
 """Benchmark: the directory's XLSX writer (hand-written SpreadsheetML) against XlsxWriter's constant_memory mode.
 
-The same synthetic directory goes through `lib.publication.to_xlsx` and through an XlsxWriter version of it
+The same synthetic directory goes through `lib.directory.publication.to_xlsx` and through an XlsxWriter version of it
 (the same cells, styles, widths, frozen rows and filter; every cell written with write_string, so no text can
 become a formula), in process, interleaved; prints medians and the ratio. XlsxWriter replaces the hand-written
 writer only within 1.5x of it.
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib import publication  # noqa: E402
+from lib.directory import publication  # noqa: E402
 
 SKILLS = ["Cataloging", "Metadata", "Archives", "Copyright", "Open access", "Zine librarianship", "Instruction",
           "Data services", "Digital humanities", "Assessment"]

@@ -2,7 +2,7 @@
 from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import streamlit as st
 
-from lib import auth
+from lib.admin import auth
 from ui import cache, session
 from ui.markup import escape
 

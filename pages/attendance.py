@@ -5,8 +5,10 @@ from datetime import time
 import pandas as pd
 import streamlit as st
 
-from lib import attendance, charts, exports, meetings
+from lib import exports
 from lib.circles import rosters
+from lib.report import charts
+from lib.year import attendance, meetings
 from ui import cache, changes, session
 from ui.markup import escape
 

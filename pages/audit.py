@@ -4,7 +4,8 @@ import json
 
 import streamlit as st
 
-from lib import audit, exports
+from lib import exports
+from lib.admin import audit
 from ui import cache, session
 from ui.markup import escape
 

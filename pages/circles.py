@@ -3,7 +3,8 @@ from ui import startup  # noqa: F401 - first of all: every module the pages use,
 import pandas as pd
 import streamlit as st
 
-from lib import applications, circles
+from lib.circles import applications
+from lib.circles import criteria, drafts, edits, guests, rosters
 from ui import cache, changes, session
 from ui.markup import escape
 
@@ -35,7 +36,7 @@ def _done(message: str, **values) -> None:
 
 def _why(exc: ValueError) -> str:
     """A refusal in words, with what can be done when circles cannot be formed."""
-    if isinstance(exc, circles.NotFormable):
+    if isinstance(exc, drafts.NotFormable):
         return " ".join(f"{b.message} You can: {'; '.join(b.choices)}." for b in exc.blockers)
     return str(exc)
 
@@ -123,13 +124,13 @@ def show_propose() -> None:
         st.markdown("**What matters this year**")
         importance = {}
         cols = st.columns(2)
-        for n, criterion in enumerate(circles.CRITERIA):
+        for n, criterion in enumerate(criteria.CRITERIA):
             importance[criterion.key] = cols[n % 2].select_slider(
-                criterion.label, options=circles.IMPORTANCE, key=f"weight_{criterion.key}",
-                value=circles.DEFAULT_IMPORTANCE[criterion.key],
+                criterion.label, options=criteria.IMPORTANCE, key=f"weight_{criterion.key}",
+                value=criteria.DEFAULT_IMPORTANCE[criterion.key],
                 help=f"A pair scores high when {criterion.meaning}. 'Essential' for institutions and availability "
                      "makes it a rule the engine keeps whenever it can.")
-        stage = st.radio("Career stages in a circle", list(circles.STAGE_MODES), format_func=circles.STAGE_MODES.get,
+        stage = st.radio("Career stages in a circle", list(criteria.STAGE_MODES), format_func=criteria.STAGE_MODES.get,
                          horizontal=True, key="stage_mode")
         cols = st.columns(3)
         count = cols[0].number_input("Number of circles (0: let sizes decide)", min_value=0, max_value=50, value=0,
@@ -142,13 +143,13 @@ def show_propose() -> None:
                                   key="waitlist")
         allow_seven = st.checkbox("Allow one circle of 7 (only when exactly 7 are placed)", key="allow_seven")
     try:
-        options = circles.Options(importance=importance, stage_mode=stage, count=count or None, seconds=seconds,
+        options = criteria.Options(importance=importance, stage_mode=stage, count=count or None, seconds=seconds,
                                   seed=int(seed), allow_seven=allow_seven,
                                   waitlist={p: f"waitlisted by {me.username}" for p in waitlist})
     except ValueError as exc:
         st.error(escape(str(exc)))
         return
-    blockers = circles.check(conn, cycle, options)
+    blockers = drafts.check(conn, cycle, options)
     for blocker in blockers:
         (st.error if blocker.stops else st.warning)(
             f"{escape(blocker.message)}  \nYou can: {escape('; '.join(blocker.choices))}.",
@@ -159,7 +160,7 @@ def show_propose() -> None:
                  disabled=any(b.stops for b in blockers)) or (again and not any(b.stops for b in blockers)):
         with st.spinner(f"Forming circles (up to {seconds} s)…"):
             ok, result = _attempt(lambda: _propose(options, name.strip() or None))
-        if ok and isinstance(result, circles.SameProposal):
+        if ok and isinstance(result, drafts.SameProposal):
             st.info(escape(str(result)), icon=":material/content_copy:")
             st.button(f"Try another proposal (seed {result.next_seed})", key="propose_other",
                       icon=":material/casino:", on_click=_try_seed, args=(result.next_seed,))
@@ -171,8 +172,8 @@ def show_propose() -> None:
 def _propose(options, name: str | None):
     """A new draft's id, or the SameProposal raised when the circles equal a draft's, for the page to offer more."""
     try:
-        return circles.propose(conn, cycle, options, me.username, name)
-    except circles.SameProposal as same:
+        return drafts.propose(conn, cycle, options, me.username, name)
+    except drafts.SameProposal as same:
         return same
 
 
@@ -185,12 +186,12 @@ def _try_seed(seed: int) -> None:
 # ------------------------------------------------------------------------------------------- drafts
 def _draft_picker(key: str, label: str = "Draft", exclude: int | None = None) -> int | None:
     """A select box of the cycle's drafts; returns the chosen draft id."""
-    drafts = circles.list_drafts(conn, cycle)
-    drafts = drafts[drafts["id"] != exclude] if exclude is not None else drafts
-    if not len(drafts):
+    listed = drafts.list_drafts(conn, cycle)
+    listed = listed[listed["id"] != exclude] if exclude is not None else listed
+    if not len(listed):
         return None
     # Labels that an edit does not change: the browser resets a select box whose option labels change.
-    labels = {int(r.id): f"{r.name} ({r.status})" for r in drafts.itertuples()}
+    labels = {int(r.id): f"{r.name} ({r.status})" for r in listed.itertuples()}
     if st.session_state.get(key) not in labels:
         st.session_state[key] = next(iter(labels))
     return st.selectbox(label, list(labels), format_func=labels.__getitem__, key=key)
@@ -207,7 +208,7 @@ def _card(draft, circle, editable: bool) -> None:
             details = " · ".join(str(m[k]) for k in ("institution", "career_stage", "format") if m.get(k))
             pin = " :material/push_pin:" if m["pinned"] else ""
             st.markdown(f"{escape(m['name'])}{pin}  \n<small>{escape(details)}</small>", unsafe_allow_html=True)
-        meets = circles.slot_words(circle.slot)
+        meets = rosters.slot_words(circle.slot)
         shared = ", ".join(f"{t} ({n})" for t, n in circle.shared_interests[:4]) or "no interest shared by two"
         st.caption(f"Meets {escape(meets)} · shares: {escape(shared)} · facilitator: "
                    f"{escape(circle.facilitator or 'none yet')}")
@@ -217,11 +218,11 @@ def _card(draft, circle, editable: bool) -> None:
         with st.expander("Why this score, and who could help"):
             st.markdown("**How well its pairs fit**, by criterion:  \n" + "  \n".join(
                 f"{label}: {value:.0f}%" for label, value in circle.breakdown.items()))
-            guests = cache.circle_guests(tuple(circles.topics(circle)), tuple(m["person_id"] for m in circle.members),
-                                         version)
-            if guests:
+            experts = cache.circle_guests(tuple(guests.topics(circle)), tuple(m["person_id"] for m in circle.members),
+                                          version)
+            if experts:
                 st.markdown("**From the Skills Directory** (published members whose skills match these topics):")
-                for g in guests:
+                for g in experts:
                     st.markdown(f"- {escape(g['name'])}, {escape(g.get('institution') or '')}: "
                                 f"{escape(', '.join(g['skills'][:4]))}")
             else:
@@ -233,7 +234,7 @@ def _card(draft, circle, editable: bool) -> None:
                                   format_func=lambda u: "none yet" if u is None else u,
                                   key=f"facilitator_{circle.id}")
             if choice != current:
-                ok, _ = _attempt(lambda: circles.set_facilitator(conn, draft.id, _seen(draft), circle.id, choice,
+                ok, _ = _attempt(lambda: edits.set_facilitator(conn, draft.id, _seen(draft), circle.id, choice,
                                                                  me.username))
                 if ok:
                     _done(f"{circle.name}: facilitator saved.")
@@ -241,7 +242,7 @@ def _card(draft, circle, editable: bool) -> None:
 
 def cache_users():
     """Committee members who can facilitate."""
-    from lib import auth
+    from lib.admin import auth
 
     return auth.list_users(conn)
 
@@ -270,12 +271,12 @@ def _edit(draft) -> None:
                                   key="edit_other", index=None, placeholder="Choose someone")
         if st.button("Apply", key="edit_apply", icon=":material/done:", disabled=a is None):
             changes = {
-                "Move": lambda: circles.move(conn, draft.id, seen, a, target, me.username),
-                "Swap": lambda: circles.swap(conn, draft.id, seen, a, b, me.username),
-                "Pin": lambda: circles.pin(conn, draft.id, seen, a, True, me.username),
-                "Unpin": lambda: circles.pin(conn, draft.id, seen, a, False, me.username),
-                "Never together": lambda: circles.set_pair_rule(conn, cycle, "forbidden", a, b, True, me.username),
-                "Keep together": lambda: circles.set_pair_rule(conn, cycle, "together", a, b, True, me.username),
+                "Move": lambda: edits.move(conn, draft.id, seen, a, target, me.username),
+                "Swap": lambda: edits.swap(conn, draft.id, seen, a, b, me.username),
+                "Pin": lambda: edits.pin(conn, draft.id, seen, a, True, me.username),
+                "Unpin": lambda: edits.pin(conn, draft.id, seen, a, False, me.username),
+                "Never together": lambda: edits.set_pair_rule(conn, cycle, "forbidden", a, b, True, me.username),
+                "Keep together": lambda: edits.set_pair_rule(conn, cycle, "together", a, b, True, me.username),
             }
             if action in ("Swap", "Never together", "Keep together") and b is None:
                 st.error("Choose the second person.", icon=":material/block:")
@@ -283,7 +284,7 @@ def _edit(draft) -> None:
                 ok, _ = _attempt(changes[action])
                 if ok:
                     _done(f"{action}: saved.")
-        rules = circles.pair_rules(conn, cycle)
+        rules = drafts.pair_rules(conn, cycle)
         if rules["forbidden"] or rules["together"]:
             names = {**everyone, **_names(people)} if len(people) else everyone
             lines = [f"never together: {names.get(x, x)} and {names.get(y, y)}" for x, y in rules["forbidden"]]
@@ -293,7 +294,7 @@ def _edit(draft) -> None:
         if cols[0].button("Re-solve around the pins", key="resolve", icon=":material/refresh:",
                           help="Pinned members stay in their circles; everyone else is placed again."):
             with st.spinner("Re-solving…"):
-                ok, _ = _attempt(lambda: circles.resolve(conn, draft.id, seen, me.username))
+                ok, _ = _attempt(lambda: edits.resolve(conn, draft.id, seen, me.username))
             if ok:
                 _done("Re-solved around the pins.")
 
@@ -305,11 +306,11 @@ def show_drafts() -> None:
         st.info("No drafts yet for this year: propose circles first.", icon=":material/info:")
         return
     draft = cache.circle_draft(draft_id, version)
-    editable = draft.status != circles.SUPERSEDED
+    editable = draft.status != drafts.SUPERSEDED
     by = f"finalised by {draft.finalised_by} on {draft.finalised_at:%b %d, %Y}" if draft.finalised_at else \
         f"last changed by {draft.updated_by or draft.created_by}"
     st.caption(escape(f"{draft.name}: {draft.status}, {by}. "
-                      + (f"These circles are {circles.solver_words(draft.solver)}." if draft.solver else "")))
+                      + (f"These circles are {drafts.solver_words(draft.solver)}." if draft.solver else "")))
     cols = st.columns(4)
     cols[0].metric("Circles", len(draft.circles))
     cols[1].metric("Placed", sum(len(c.members) for c in draft.circles))
@@ -347,25 +348,25 @@ def show_drafts() -> None:
         cols = st.columns([2, 1])
         copy_name = cols[0].text_input("Save a copy as", key="copy_name", max_chars=80)
         if cols[1].button("Save copy", key="copy", icon=":material/content_copy:", disabled=not copy_name.strip()):
-            ok, new_id = _attempt(lambda: circles.copy(conn, draft.id, copy_name.strip(), me.username))
+            ok, new_id = _attempt(lambda: edits.copy(conn, draft.id, copy_name.strip(), me.username))
             if ok:
                 _done(f"Copy '{copy_name.strip()}' saved.", circles_draft=new_id, copy_name="")
-        if draft.status == circles.DRAFT:
-            final_id = circles.final_draft_id(conn, cycle)
+        if draft.status == drafts.DRAFT:
+            final_id = drafts.final_draft_id(conn, cycle)
             confirm = st.checkbox(
                 "These circles replace the current final circles (kept as 'superseded', with their attendance)"
                 if final_id else f"Finalise: these become the circles of {cycle}", key="finalise_confirm")
             cols = st.columns(2)
             if cols[0].button("Finalise", type="primary", key="finalise", icon=":material/verified:",
                               disabled=not confirm):
-                ok, _ = _attempt(lambda: circles.finalise(conn, draft.id, _seen(draft), me.username,
+                ok, _ = _attempt(lambda: edits.finalise(conn, draft.id, _seen(draft), me.username,
                                                           replace=final_id is not None))
                 if ok:
                     _done(f"{draft.name} is now final for {cycle}. Rosters, emails and the calendar are ready.",
                           circles_view="Final circles", finalise_confirm=False)
             sure = cols[1].checkbox("Delete this draft", key="delete_confirm")
             if sure and cols[1].button("Delete for good", key="delete", icon=":material/delete:"):
-                ok, _ = _attempt(lambda: circles.delete(conn, draft.id, _seen(draft), me.username))
+                ok, _ = _attempt(lambda: edits.delete(conn, draft.id, _seen(draft), me.username))
                 if ok:
                     _done(f"Draft '{draft.name}' deleted.", delete_confirm=False)
 
@@ -381,9 +382,9 @@ def show_compare() -> None:
     if a is None or b is None:
         st.info("Compare needs two drafts: propose again or save a copy.", icon=":material/info:")
         return
-    summary, moved = circles.compare(conn, a, b)
+    summary, moved = drafts.compare(conn, a, b)
     # One row per measure and a column per draft: fifteen measures side by side do not fit a screen's width.
-    measures = circles.summary_by_measure(summary)
+    measures = drafts.summary_by_measure(summary)
     st.dataframe(measures, hide_index=True, width="stretch", key="compare_summary",
                  height=35 * (len(measures) + 1) + 3)  # every measure at once, no scrolling inside the table
     changed = int((~moved["Same companions"]).sum()) if len(moved) else 0
@@ -394,7 +395,7 @@ def show_compare() -> None:
 # ------------------------------------------------------------------------------------------- final circles
 def show_final() -> None:
     """Rosters, the calendar and welcome emails of the final circles."""
-    final_id = circles.final_draft_id(conn, cycle)
+    final_id = drafts.final_draft_id(conn, cycle)
     if final_id is None:
         st.info(f"{cycle} has no final circles yet: finalise a draft.", icon=":material/info:")
         return
@@ -407,13 +408,13 @@ def show_final() -> None:
     labels = {"csv": ("Roster (CSV)", "text/csv"),
               "xlsx": ("Roster (Excel)", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
               "ics": ("Meetings calendar (.ics)", "text/calendar")}
-    for col, fmt in zip(cols, circles.FORMATS):
+    for col, fmt in zip(cols, rosters.FORMATS):
         label, mime = labels[fmt]
         # Built when clicked: a statewide calendar is thousands of events.
-        col.download_button(label, data=lambda fmt=fmt: circles.roster_file(cache.cursor(), cycle, fmt),
-                            file_name=circles.file_name(cycle, fmt), mime=mime, key=f"download_{fmt}",
+        col.download_button(label, data=lambda fmt=fmt: rosters.roster_file(cache.cursor(), cycle, fmt),
+                            file_name=rosters.file_name(cycle, fmt), mime=mime, key=f"download_{fmt}",
                             icon=":material/download:", width="stretch")
-    st.dataframe(circles.roster(draft), hide_index=True, width="stretch", key="final_roster")
+    st.dataframe(rosters.roster(draft), hide_index=True, width="stretch", key="final_roster")
     st.subheader("Welcome emails")
     names = {c.id: c.name for c in draft.circles}
     cols = st.columns([2, 1])
@@ -422,8 +423,8 @@ def show_final() -> None:
         "Every welcome email (.txt)", icon=":material/download:", key="download_emails", width="stretch",
         file_name=f"ali-circles-{cycle}-welcome-emails.txt", mime="text/plain",
         data=lambda: "\n\n".join(f"To: {e['to']}\nSubject: {e['subject']}\n\n{e['body']}\n{'-' * 72}"
-                                  for e in circles.welcome_emails(cache.cursor(), cycle)).encode("utf-8"))
-    email = circles.welcome_email(conn, draft, chosen)
+                                  for e in rosters.welcome_emails(cache.cursor(), cycle)).encode("utf-8"))
+    email = rosters.welcome_email(conn, draft, chosen)
     st.text(f"To: {email['to']}\nSubject: {email['subject']}")
     st.code(email["body"], language=None, wrap_lines=True)
     if email["mailto"]:

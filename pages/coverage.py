@@ -4,7 +4,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib import coverage, exports
+from lib import exports
+from lib.directory import coverage
 from ui import cache, session
 from ui.markup import escape
 

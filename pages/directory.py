@@ -3,7 +3,8 @@ from ui import startup  # noqa: F401 - first of all: every module the pages use,
 import pandas as pd
 import streamlit as st
 
-from lib import directory, exports, publication, search
+from lib import exports
+from lib.directory import files, members, publication, search
 from ui import cache, session
 from ui.markup import escape
 
@@ -158,13 +159,13 @@ with left:
     buttons = st.columns(len(publication.FORMATS))
     for column, (fmt, (_, mime)) in zip(buttons, publication.FORMATS.items()):
         # Short labels: four buttons share two thirds of a row (CSV, XLSX, PDF, HTML; the line above says what).
-        column.download_button(fmt.upper(), lambda fmt=fmt: publication.directory_file(cache.cursor(), cycle, fmt),
+        column.download_button(fmt.upper(), lambda fmt=fmt: files.directory_file(cache.cursor(), cycle, fmt),
                                file_name=publication.file_name(cycle, fmt), mime=mime, key=f"publish_{fmt}",
                                icon=":material/description:", width="stretch")
 
 if who.is_committee:
     conn = cache.cursor()
-    held = directory.held(conn, cycle)
+    held = members.held(conn, cycle)
     st.divider()
     st.header("Held for review")
     if held.empty:
@@ -180,12 +181,12 @@ if who.is_committee:
                     values = {field: st.text_input(field.replace("_", " ").capitalize(),
                                                    value="" if pd.isna(getattr(row, field)) else getattr(row, field),
                                                    key=f"review_{row.id}_{field}")
-                              for field in directory.REVIEWABLE_FIELDS}
+                              for field in members.REVIEWABLE_FIELDS}
                     if st.form_submit_button("Publish with these values", type="primary"):
                         try:
-                            directory.review(conn, int(row.id), int(row.version), actor=who.username,
+                            members.review(conn, int(row.id), int(row.version), actor=who.username,
                                              corrections=values)
-                        except (directory.ConflictError, ValueError) as exc:  # a stale version, or no name
+                        except (members.ConflictError, ValueError) as exc:  # a stale version, or no name
                             st.error(escape(str(exc)))
                         else:
                             cache.clear()

@@ -3,8 +3,10 @@ from ui import startup  # noqa: F401 - first of all: every module the pages use,
 import pandas as pd
 import streamlit as st
 
-from lib import cycles, exports, forms, imports, institutions, skills
-from lib.sheets import ImportRefused
+from lib import cycles, exports
+from lib.directory import institutions, skills
+from lib.imports import batches, forms
+from lib.imports.refusals import ImportRefused
 from ui import cache, changes, session
 from ui.markup import escape
 
@@ -56,16 +58,16 @@ def _history() -> None:
             st.dataframe(pd.DataFrame(proposed, columns=["Skill as typed", "Members", "Closest existing skill"]),
                          hide_index=True, width="stretch", key="skills_proposed")
     st.subheader("Import history")
-    batches = imports.list_batches(conn)
-    if batches.empty:
+    history = batches.list_batches(conn)
+    if history.empty:
         st.info("Nothing has been imported yet.")
         return
-    st.dataframe(batches.rename(columns={
+    st.dataframe(history.rename(columns={
         "id": "Batch", "kind": "Kind", "cycle": "Program year", "file_name": "File", "file_hash": "SHA-256",
         "created_by": "By", "created_at": "When", "rows_read": "Rows", "new_count": "New",
         "updated_count": "Updated", "unchanged_count": "Unchanged", "undone_at": "Undone", "undone_by": "Undone by"}),
         hide_index=True, width="stretch", key="import_history")
-    open_batches = batches[batches["undone_at"].isna()]
+    open_batches = history[history["undone_at"].isna()]
     if open_batches.empty:
         return
     labels = {f"#{row.id} · {row.file_name} · {forms.KIND_LABELS.get(row.kind, row.kind)} · {row.cycle}": int(row.id)
@@ -81,7 +83,7 @@ def _history() -> None:
     if right.button("Undo import", type="primary", disabled=not confirm, key="undo_button", icon=":material/undo:",
                     width="stretch"):
         try:
-            removed = imports.undo_batch(conn, labels[chosen], actor=me.username)
+            removed = batches.undo_batch(conn, labels[chosen], actor=me.username)
         except ImportRefused as exc:
             st.error(escape(str(exc)))
         else:
@@ -113,25 +115,25 @@ kind = None if kind_choice == AUTO_KIND else next(k for k, v in forms.KIND_LABEL
 cycle = None if cycle_choice == FROM_TIMESTAMPS else cycle_choice
 
 try:
-    found = imports.inspect(conn, data, upload.name, kind=kind)
+    found = batches.inspect(conn, data, upload.name, kind=kind)
     sheet = None
     if len(found.sheet.sheet_names) > 1:
         sheet = st.selectbox("Sheet", found.sheet.sheet_names, key="import_sheet")
         if sheet != found.sheet.sheet:  # read the workbook again only for another sheet
-            found = imports.inspect(conn, data, upload.name, sheet=sheet, kind=kind)
+            found = batches.inspect(conn, data, upload.name, sheet=sheet, kind=kind)
 except ImportRefused as exc:
     st.error(escape(str(exc)), icon=":material/block:")
     _history()
     st.stop()
 
-empty = imports.no_responses(found.sheet)
+empty = batches.no_responses(found.sheet)
 if empty:  # said before anything else: with no responses there is nothing to map, check or import
     st.error(escape(empty), icon=":material/block:")
     _history()
     st.stop()
 
 if found.kind is None:
-    st.error(escape(imports.unknown_form(found.sheet)), icon=":material/help:")
+    st.error(escape(batches.unknown_form(found.sheet)), icon=":material/help:")
     _history()
     st.stop()
 
@@ -182,7 +184,7 @@ if doubtful:
     st.warning("Not proposed, although the header suggests a field, because the answers do not fit it: "
                + "; ".join(f"**{escape(h)}**: {escape(why)}" for h, why in doubtful.items())
                + ". Choose the field in the table above if it is right after all.", icon=":material/help:")
-unmapped = imports.not_imported(table.headers, mapping)
+unmapped = batches.not_imported(table.headers, mapping)
 if unmapped:
     st.info("Not imported: " + "; ".join(f"**{escape(h)}**" for h in unmapped)
             + (". Its answers are left out unless you choose a field for it" if len(unmapped) == 1
@@ -197,7 +199,7 @@ if missing:
 
 try:
     with st.spinner("Checking every row…"):
-        preview = imports.import_bytes(conn, data, upload.name, kind=found.kind, cycle=cycle, mapping=mapping,
+        preview = batches.import_bytes(conn, data, upload.name, kind=found.kind, cycle=cycle, mapping=mapping,
                                        dry_run=True, actor=me.username, sheet=sheet, day_first=day_first)
 except ImportRefused as exc:
     st.error(escape(str(exc)), icon=":material/block:")
@@ -246,7 +248,7 @@ if st.button(f"Import {preview.new + preview.updated:,} new or updated record(s)
              disabled=bool(preview.errors) or nothing_new, key="import_commit"):
     bar = st.progress(0.0, text="Starting")
     try:
-        result = imports.import_bytes(conn, data, upload.name, kind=found.kind, cycle=cycle, mapping=mapping,
+        result = batches.import_bytes(conn, data, upload.name, kind=found.kind, cycle=cycle, mapping=mapping,
                                       actor=me.username, sheet=sheet, day_first=day_first,
                                       progress=lambda fraction, text: bar.progress(fraction, text=text))
     except ImportRefused as exc:

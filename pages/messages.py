@@ -2,7 +2,8 @@
 from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import streamlit as st
 
-from lib import mail, messages
+from lib.messages import mail
+from lib.messages import compose, files, sending, templates
 from ui import cache, changes, session
 from ui.markup import escape
 
@@ -37,18 +38,18 @@ else:
     st.info("No mail server is set up (ALI_SMTP_HOST and ALI_MAIL_FROM, see the README): download the messages "
             "as drafts ready to send from your own mail program, or as a mail-merge table.", icon=":material/drafts:")
 
-kind = st.radio("Message", list(messages.KINDS), format_func=messages.KINDS.get, horizontal=True, key="messages_kind")
-audience = messages.MEMBER
+kind = st.radio("Message", list(templates.KINDS), format_func=templates.KINDS.get, horizontal=True, key="messages_kind")
+audience = compose.MEMBER
 if kind == "check-in":
-    audience = st.radio("Write to", list(messages.AUDIENCES), format_func=messages.AUDIENCES.get, horizontal=True,
+    audience = st.radio("Write to", list(compose.AUDIENCES), format_func=compose.AUDIENCES.get, horizontal=True,
                         key="messages_audience")
 if kind == "survey":
-    year = messages.year_settings(conn, cycle)
+    year = templates.year_settings(conn, cycle)
     st.session_state.setdefault(f"messages_survey_url_{cycle}", year.survey_url)
     url = st.text_input(f"Address of the {cycle} end-of-year survey", key=f"messages_survey_url_{cycle}",
                         placeholder="https://forms.gle/...")
     if st.button("Save the address", key="messages_survey_save", disabled=url.strip() == year.survey_url):
-        ok, _ = changes.attempt(lambda: messages.save_survey_url(conn, cycle, url, year.version, me.username),
+        ok, _ = changes.attempt(lambda: templates.save_survey_url(conn, cycle, url, year.version, me.username),
                                 SEEN)
         if ok:
             changes.done("Saved the survey's address.", RESET, NOTICE)
@@ -58,18 +59,18 @@ st.subheader("Text")
 st.caption("Fields in double braces are filled for each recipient. Saved with your name and checked: if another "
            "committee member saved a template since you opened it, yours is not saved over theirs.")
 seen = st.session_state.setdefault(SEEN, {})
-shown = [t for t in messages.of_kind(kind) if kind != "check-in" or t.key.endswith(audience)]
+shown = [t for t in templates.of_kind(kind) if kind != "check-in" or t.key.endswith(audience)]
 tabs = st.tabs([t.label for t in shown]) if len(shown) > 1 else [st.container()]
 for tab, kind_template in zip(tabs, shown):
     key = kind_template.key
-    stored = messages.load(conn, cycle, key)
+    stored = templates.load(conn, cycle, key)
     state = f"messages_{cycle}_{key}"
     seen.setdefault(state, stored.version)
     st.session_state.setdefault(f"{state}_subject", stored.subject)
     st.session_state.setdefault(f"{state}_body", stored.body)
     with tab:
-        subject = st.text_input("Subject", key=f"{state}_subject", max_chars=messages.templates.MAX_SUBJECT)
-        body = st.text_area("Message", key=f"{state}_body", height=260, max_chars=messages.templates.MAX_BODY)
+        subject = st.text_input("Subject", key=f"{state}_subject", max_chars=templates.MAX_SUBJECT)
+        body = st.text_area("Message", key=f"{state}_body", height=260, max_chars=templates.MAX_BODY)
         st.caption("Fields: " + "; ".join(f"`{{{{{name}}}}}` {escape(words)}"
                                           for name, words in kind_template.fields.items()))
         if stored.updated_by:
@@ -77,15 +78,15 @@ for tab, kind_template in zip(tabs, shown):
                        f"{stored.updated_at:%b %d, %Y at %H:%M}.")
         else:
             st.caption("The default text: not changed for this program year yet.")
-        changed = (" ".join(subject.split()), messages.templates.clean(body)) != (stored.subject, stored.body)
+        changed = (" ".join(subject.split()), templates.clean(body)) != (stored.subject, stored.body)
         if st.button("Save this text", key=f"{state}_save", type="primary", disabled=not changed,
                      icon=":material/save:"):
-            ok, _ = changes.attempt(lambda: messages.save(conn, cycle, key, subject, body, seen[state], me.username),
+            ok, _ = changes.attempt(lambda: templates.save(conn, cycle, key, subject, body, seen[state], me.username),
                                     "_messages_refused")
             if ok:
                 changes.done(f"Saved: {kind_template.label}.", RESET, NOTICE, (SEEN,))
             else:
-                theirs = messages.load(conn, cycle, key)
+                theirs = templates.load(conn, cycle, key)
                 seen[state] = theirs.version  # the next Save is a deliberate choice to replace theirs
                 with st.expander(f"The text {theirs.updated_by or 'someone'} saved meanwhile", expanded=True):
                     st.text(f"Subject: {theirs.subject}\n\n{theirs.body}")
@@ -97,7 +98,7 @@ try:
 except ValueError as exc:
     st.warning(escape(exc), icon=":material/hourglass_empty:")
     st.stop()
-tally = messages.counts(planned)
+tally = sending.counts(planned)
 cols = st.columns(5)
 for column, (label, value) in zip(cols, (("Recipients", len(planned)), ("To send", tally["to_send"]),
                                          ("Sent", tally["sent"]), ("Failed", tally["failed"]),
@@ -109,13 +110,13 @@ else:
     def _label(index: int) -> str:
         """A recipient as the picker lists them."""
         item = planned[index].message
-        return f"{item.to_name} <{item.to_email}> · {messages.TEMPLATES[item.template].label}"
+        return f"{item.to_name} <{item.to_email}> · {templates.TEMPLATES[item.template].label}"
 
     chosen = planned[st.selectbox("Recipient", range(len(planned)), format_func=_label, key="messages_recipient")]
     head = [f"To: {chosen.message.to_name} <{chosen.message.to_email}>", f"Subject: {chosen.message.subject}"]
     head += [f"Attached: {name}" for name, _ in chosen.message.attachments]
     st.code("\n".join(head) + "\n\n" + chosen.message.body, language=None, wrap_lines=True)
-    st.caption(f"This message: {messages.STATUS_WORDS.get(chosen.status, 'not sent yet')}; template version "
+    st.caption(f"This message: {sending.STATUS_WORDS.get(chosen.status, 'not sent yet')}; template version "
                f"{chosen.message.template_version or 'default'}.")
     if chosen.message.problem:
         st.warning(f"Cannot be sent: {escape(chosen.message.problem)}.", icon=":material/block:")
@@ -143,13 +144,13 @@ if smtp:
                  disabled=not todo, icon=":material/send:"):
         st.session_state[CONFIRM] = target
     if st.session_state.get(CONFIRM) == target and todo:
-        st.warning(f"Send {todo} {messages.KINDS[kind].split(' (')[0].lower()} message(s) of {cycle} through "
+        st.warning(f"Send {todo} {templates.KINDS[kind].split(' (')[0].lower()} message(s) of {cycle} through "
                    f"{escape(smtp.host)} now? Sent mail cannot be called back.", icon=":material/warning:")
         yes, no = st.columns(2)
         if yes.button(f"Yes, send {todo}", type="primary", key="messages_send_yes", width="stretch"):
             st.session_state.pop(CONFIRM, None)
             bar = st.progress(0.0, text=f"Sending 0 of {todo}")
-            done = messages.send(conn, cycle, kind, me.username, audience,
+            done = sending.send(conn, cycle, kind, me.username, audience,
                                  progress=lambda n, total, name: bar.progress(n / total, text=f"Sent {n} of {total}"))
             st.session_state[OUTCOME] = done
             cache.clear()
@@ -162,12 +163,12 @@ st.caption("Or send them yourself: every message as an unsent draft (.eml: Outlo
            "it ready to send), or one row per recipient for a mail merge.")
 left, right = st.columns(2)
 ready = [p.message for p in planned]
-left.download_button("Drafts (.eml, in a ZIP)", data=lambda: messages.eml_zip(
-                         [p.message for p in messages.plan(cache.cursor(), cycle, kind, audience)]),
-                     file_name=messages.file_name(cycle, kind, "zip"), mime="application/zip",
+left.download_button("Drafts (.eml, in a ZIP)", data=lambda: files.eml_zip(
+                         [p.message for p in sending.plan(cache.cursor(), cycle, kind, audience)]),
+                     file_name=files.file_name(cycle, kind, "zip"), mime="application/zip",
                      key="messages_eml", icon=":material/download:", width="stretch", disabled=not ready)
-right.download_button("Mail-merge table (CSV)", data=lambda: messages.merge_csv(ready),
-                      file_name=messages.file_name(cycle, kind, "csv"), mime="text/csv", key="messages_csv",
+right.download_button("Mail-merge table (CSV)", data=lambda: files.merge_csv(ready),
+                      file_name=files.file_name(cycle, kind, "csv"), mime="text/csv", key="messages_csv",
                       icon=":material/download:", width="stretch", disabled=not ready)
 
 # ---------------------------------------------------------------------------------------------- the log
@@ -191,7 +192,7 @@ else:
                                                 key="messages_resend_sure")
         if st.button("Resend this message", key="messages_resend", icon=":material/replay:", disabled=not sure):
             try:
-                again = messages.resend(conn, int(pick), me.username)
+                again = sending.resend(conn, int(pick), me.username)
             except ValueError as exc:
                 st.error(escape(exc), icon=":material/block:")
             else:

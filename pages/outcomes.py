@@ -2,7 +2,9 @@
 from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import streamlit as st
 
-from lib import charts, exports, outcomes
+from lib import exports
+from lib.report import charts
+from lib.year import outcomes
 from ui import cache, changes, session
 from ui.markup import escape
 

@@ -4,9 +4,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib import applications, charts
-from lib.outcomes import SHORT_LABELS as outcome_questions
-from lib.overview import trend_words
+from lib.circles import applications
+from lib.report import charts
+from lib.year.outcomes import SHORT_LABELS as outcome_questions
+from lib.year.overview import trend_words
 from ui import cache, session
 from ui.markup import escape
 

@@ -2,7 +2,7 @@
 from ui import startup  # noqa: F401 - first of all: every module the pages use, imported in one thread
 import streamlit as st
 
-from lib import report
+from lib.report import files, model
 from ui import cache, changes, session
 from ui.markup import escape
 
@@ -41,10 +41,10 @@ if seen.get("_cycle") != cycle:
     # Another program year: its sections replace what the boxes held.
     seen.clear()
     seen["_cycle"] = cycle
-    for key in report.SECTIONS:
+    for key in model.SECTIONS:
         st.session_state.pop(f"report_{key}", None)
 edited = {}
-for key, title in report.SECTIONS.items():
+for key, title in model.SECTIONS.items():
     section = stored[key]
     seen.setdefault(key, section.version)
     st.session_state.setdefault(f"report_{key}", section.body)
@@ -52,20 +52,20 @@ for key, title in report.SECTIONS.items():
                                help="Plain text; a line starting with '- ' becomes a bullet.")
     if section.updated_by:
         st.caption(f"Last saved by {escape(section.updated_by)} on {section.updated_at:%b %d, %Y at %H:%M}.")
-unsaved = [key for key in report.SECTIONS if report.clean(edited[key]) != stored[key].body]
+unsaved = [key for key in model.SECTIONS if model.clean(edited[key]) != stored[key].body]
 if st.button(f"Save {len(unsaved)} section(s)" if unsaved else "Save sections", type="primary",
              disabled=not unsaved, key="report_save", icon=":material/save:"):
     saved = []
     for key in unsaved:
-        ok, _ = changes.attempt(lambda key=key: report.save_section(conn, cycle, key, edited[key], seen[key],
+        ok, _ = changes.attempt(lambda key=key: model.save_section(conn, cycle, key, edited[key], seen[key],
                                                                    me.username), "_report_refused")
         if not ok:
             # Their text is shown beside yours; the next Save is a deliberate choice to replace it.
-            theirs = report.sections(conn, cycle)[key]
+            theirs = model.sections(conn, cycle)[key]
             seen[key] = theirs.version
-            st.session_state["report_conflict"] = (report.SECTIONS[key], theirs.updated_by, theirs.body)
+            st.session_state["report_conflict"] = (model.SECTIONS[key], theirs.updated_by, theirs.body)
             break
-        saved.append(report.SECTIONS[key])
+        saved.append(model.SECTIONS[key])
     if len(saved) == len(unsaved):
         changes.done(f"Saved: {', '.join(saved)}.", RESET, NOTICE, (SEEN, "report_conflict"))
     elif saved:
@@ -86,8 +86,8 @@ cols = st.columns(3)
 for column, (fmt, label, mime) in zip(cols, (("pdf", "PDF for printing", "application/pdf"),
                                              ("html", "Web page (HTML)", "text/html"),
                                              ("md", "Markdown", "text/markdown"))):
-    column.download_button(label, data=lambda fmt=fmt: report.render(cache.cursor(), cycle, fmt),
-                           file_name=report.file_name(cycle, fmt), mime=mime, key=f"download_report_{fmt}",
+    column.download_button(label, data=lambda fmt=fmt: files.render(cache.cursor(), cycle, fmt),
+                           file_name=model.file_name(cycle, fmt), mime=mime, key=f"download_report_{fmt}",
                            icon=":material/download:", width="stretch", type="primary" if fmt == "pdf" else "secondary")
 st.caption("Each file is written when you click, from the data as it is now; charts are drawn on the server, "
            "without a browser or the internet.")

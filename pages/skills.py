@@ -3,7 +3,7 @@ from ui import startup  # noqa: F401 - first of all: every module the pages use,
 import pandas as pd
 import streamlit as st
 
-from lib import institutions, skills
+from lib.directory import institutions, skills
 from ui import cache, changes, session
 from ui.markup import escape
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from lib import auth, db
+from lib import db
+from lib.admin import auth
 from tests.conftest import PASSWORD
 from ui import session
 

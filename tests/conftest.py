@@ -9,7 +9,9 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from lib import auth, db, demo
+from lib import db
+from lib.admin import auth
+from lib.demo import build as demo
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "correct-horse-battery"

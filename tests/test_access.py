@@ -12,7 +12,8 @@ import jwt
 import pytest
 import streamlit as st
 
-from lib import auth, db
+from lib import db
+from lib.admin import auth
 from tests.apptest_support import app, open_page, sign_in, submit_login, texts
 from tests.conftest import PASSWORD
 from ui import session

@@ -13,8 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import applications, cycles, db, forms, imports, overview
+from lib import cycles, db
+from lib.circles import applications
 from lib.db import ConflictError
+from lib.imports import batches as imports, forms
+from lib.year import overview
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,8 +6,13 @@ from datetime import date, timedelta
 import pytest
 import streamlit as st
 
-from lib import applications, attendance, audit, auth, cycles, meetings, messages, outcomes, report
+from lib import cycles
+from lib.admin import audit, auth
+from lib.circles import applications
 from lib.circles import edits
+from lib.messages import templates
+from lib.report import model as report
+from lib.year import attendance, meetings, outcomes
 from tests.apptest_support import app, open_page, texts
 from tests.conftest import PASSWORD
 
@@ -47,9 +52,9 @@ WRITES = {
     "report.section": lambda c: report.save_section(c, "2025-26", "highlights", "A good year.", 0, "chair"),
     "circles.rename": lambda c: edits.rename_circle(c, _final(c)[0], _final(c)[1], _final(c)[2], "Circle Zoë",
                                                     "chair"),
-    "messages.template": lambda c: messages.save(c, "2025-26", "waitlisted", "Hello", "Dear {{first_name}}", 0,
+    "messages.template": lambda c: templates.save(c, "2025-26", "waitlisted", "Hello", "Dear {{first_name}}", 0,
                                                  "chair"),
-    "messages.survey_url": lambda c: messages.save_survey_url(c, "2025-26", "https://forms.example.org/s", 0,
+    "messages.survey_url": lambda c: templates.save_survey_url(c, "2025-26", "https://forms.example.org/s", 0,
                                                               "chair"),
 }
 

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from lib import auth
+from lib.admin import auth
 from lib.db import ConflictError
 
 KEY = "a-signing-key-for-the-tests-of-forty-bytes"

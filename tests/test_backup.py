@@ -17,7 +17,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import auth, backup, db, restore
+from lib import db
+from lib.admin import auth, backup, restore
 from tests.apptest_support import APP, app, open_page, query, texts
 from tests.conftest import PASSWORD
 
@@ -480,7 +481,7 @@ def test_the_backups_page_restores_after_the_confirmation(page_folder):
 
 
 def test_the_backups_page_refuses_an_upload_that_is_not_a_backup(page_folder):
-    from lib import backup as lib_backup, restore as lib_restore
+    from lib.admin import backup as lib_backup, restore as lib_restore
 
     with pytest.raises(ValueError, match="notes.duckdb is not a DuckDB database file"):
         lib_restore.save_upload(b"not a database" * 100, "notes.duckdb", page_folder)

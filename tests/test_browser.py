@@ -28,7 +28,8 @@ pytest.importorskip("playwright.sync_api",
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from tests import browser_support as support  # noqa: E402
-from lib import auth, db  # noqa: E402
+from lib import db  # noqa: E402
+from lib.admin import auth
 from tests.conftest import PASSWORD  # noqa: E402
 
 CYCLE = "2025-26"

@@ -15,8 +15,8 @@ import pytest
 import vobject
 from dateutil import tz
 
-from lib import meetings
 from lib.circles import rosters
+from lib.year import meetings
 
 CYCLE = "2025-26"
 INDIANA = ZoneInfo("America/Indiana/Indianapolis")

@@ -6,7 +6,8 @@ import json
 import pytest
 import streamlit as st
 
-from lib import circles, db
+from lib import db
+from lib.circles import drafts, edits
 from tests.apptest_support import app, open_page, query, texts
 
 PAGE = "pages/circles.py"
@@ -90,8 +91,8 @@ def test_a_stale_draft_is_refused_with_who_changed_it():
     # Another committee member changes the draft after this page showed it.
     conn = db.connect()
     try:
-        draft = circles.load(conn, draft_id)
-        circles.pin(conn, draft_id, draft.version, draft.circles[0].members[0]["person_id"], True, "member")
+        draft = drafts.load(conn, draft_id)
+        edits.pin(conn, draft_id, draft.version, draft.circles[0].members[0]["person_id"], True, "member")
     finally:
         conn.close()
     at.radio(key="edit_action").set_value("Pin").run()

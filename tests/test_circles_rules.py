@@ -11,10 +11,11 @@ import io
 
 import pytest
 
-from lib import circles, imports
-from lib.circles import Options
-from lib.demo import APPLICATION_HEADERS
-from lib.grouping import groups_for
+from lib.circles import drafts, edits
+from lib.circles.criteria import Options
+from lib.demo.applications import APPLICATION_HEADERS
+from lib.grouping.model import groups_for
+from lib.imports import batches as imports
 
 CYCLE = "2025-26"
 BUDGET = dict(seconds=1.0, seed=0, iterations=300)  # a move budget: the same circles on any machine
@@ -65,34 +66,34 @@ def _apart(draft, a: int, b: int) -> bool:
 def test_two_colleagues_who_match_best_are_put_in_different_circles(conn):
     a, b = _load(conn, [("José Álvarez", "Ball State University"), ("Ana Álvarez", "Ball State University")])
     # Without the institution rule the scores alone put the colleagues together: the temptation is real.
-    tempted = circles.propose(conn, CYCLE, Options(importance={**KEEN, "institution": "very important"}, **BUDGET),
+    tempted = drafts.propose(conn, CYCLE, Options(importance={**KEEN, "institution": "very important"}, **BUDGET),
                               "chair")
-    assert not _apart(circles.load(conn, tempted), a, b)
-    draft = circles.load(conn, circles.propose(conn, CYCLE, Options(importance=KEEN, **BUDGET), "chair"))
+    assert not _apart(drafts.load(conn, tempted), a, b)
+    draft = drafts.load(conn, drafts.propose(conn, CYCLE, Options(importance=KEEN, **BUDGET), "chair"))
     assert _apart(draft, a, b)
     assert not any(" from Ball State University" in w for c in draft.circles for w in c.warnings)
     # Re-solving keeps the rule too.
-    circles.resolve(conn, draft.id, draft.version, "chair", seconds=1.0)
-    assert _apart(circles.load(conn, draft.id), a, b)
+    edits.resolve(conn, draft.id, draft.version, "chair", seconds=1.0)
+    assert _apart(drafts.load(conn, draft.id), a, b)
 
 
 def test_a_forbidden_pair_the_scores_pull_together_is_kept_apart_in_a_proposal(conn):
     a, b = _load(conn, [("José Álvarez", "Ball State University"), ("Zoë Okafor", "Indiana State University")])
-    together = circles.load(conn, circles.propose(conn, CYCLE, Options(importance=KEEN, **BUDGET), "chair"))
+    together = drafts.load(conn, drafts.propose(conn, CYCLE, Options(importance=KEEN, **BUDGET), "chair"))
     assert not _apart(together, a, b)  # the pair's scores alone put them in one circle
-    circles.set_pair_rule(conn, CYCLE, "forbidden", a, b, True, "chair")
-    draft = circles.load(conn, circles.propose(conn, CYCLE, Options(importance=KEEN, **BUDGET), "chair"))
+    edits.set_pair_rule(conn, CYCLE, "forbidden", a, b, True, "chair")
+    draft = drafts.load(conn, drafts.propose(conn, CYCLE, Options(importance=KEEN, **BUDGET), "chair"))
     assert _apart(draft, a, b)
     assert not any("not to be in one circle" in w for c in draft.circles for w in c.warnings)
 
 
 def test_a_forbidden_pair_is_kept_apart_when_the_draft_is_re_solved(conn):
     a, b = _load(conn, [("José Álvarez", "Ball State University"), ("Zoë Okafor", "Indiana State University")])
-    draft = circles.load(conn, circles.propose(conn, CYCLE, Options(importance=KEEN, **BUDGET), "chair"))
+    draft = drafts.load(conn, drafts.propose(conn, CYCLE, Options(importance=KEEN, **BUDGET), "chair"))
     assert not _apart(draft, a, b)
-    circles.set_pair_rule(conn, CYCLE, "forbidden", a, b, True, "chair")
-    circles.resolve(conn, draft.id, draft.version, "chair", seconds=1.0)
-    after = circles.load(conn, draft.id)
+    edits.set_pair_rule(conn, CYCLE, "forbidden", a, b, True, "chair")
+    edits.resolve(conn, draft.id, draft.version, "chair", seconds=1.0)
+    after = drafts.load(conn, draft.id)
     assert _apart(after, a, b)
     assert sorted(m["person_id"] for c in after.circles for m in c.members) == sorted(
         m["person_id"] for c in draft.circles for m in c.members)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lib import auth, db
+from lib import db
+from lib.admin import auth
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,8 +9,9 @@ import threading
 
 import pytest
 
-from lib import attendance, circles
+from lib.circles import drafts, edits
 from lib.db import ConflictError
+from lib.year import attendance
 
 WRITERS = 8
 
@@ -102,24 +103,24 @@ def test_eight_members_marking_the_same_cell_one_wins_the_rest_are_told(demo_con
 
 def test_eight_members_renaming_one_circle_from_the_same_version(demo_conn):
     draft_id, circle_id = _final_circle(demo_conn)
-    version = circles.load(demo_conn, draft_id).version
+    version = drafts.load(demo_conn, draft_id).version
     outcomes = _run_together([
-        lambda i=i: circles.rename_circle(demo_conn.cursor(), draft_id, version, circle_id, f"Circle Ω{i}",
+        lambda i=i: edits.rename_circle(demo_conn.cursor(), draft_id, version, circle_id, f"Circle Ω{i}",
                                           f"writer{i}")
         for i in range(WRITERS)])
     winners = [i for i, outcome in enumerate(outcomes) if not isinstance(outcome, Exception)]
     assert len(winners) == 1, outcomes
     assert all(isinstance(o, ConflictError) for i, o in enumerate(outcomes) if i not in winners)
-    draft = circles.load(demo_conn, draft_id)
+    draft = drafts.load(demo_conn, draft_id)
     assert draft.version == version + 1
     assert next(c.name for c in draft.circles if c.id == circle_id) == f"Circle Ω{winners[0]}"
     # The others look again and redo their change: every rename lands, one after the other.
     for i in range(WRITERS):
         if i in winners:
             continue
-        fresh = circles.load(demo_conn, draft_id).version
-        circles.rename_circle(demo_conn.cursor(), draft_id, fresh, circle_id, f"Circle Ω{i}", f"writer{i}")
-    assert circles.load(demo_conn, draft_id).version == version + WRITERS
+        fresh = drafts.load(demo_conn, draft_id).version
+        edits.rename_circle(demo_conn.cursor(), draft_id, fresh, circle_id, f"Circle Ω{i}", f"writer{i}")
+    assert drafts.load(demo_conn, draft_id).version == version + WRITERS
     renames = demo_conn.execute("SELECT count(*) FROM audit_log WHERE action LIKE 'circles.rename%'").fetchall()[0][0]
     assert renames == WRITERS
 
@@ -133,11 +134,11 @@ def test_attendance_and_circles_edited_at_once(demo_conn, round_):
     cells = [(int(p), int(m)) for p in seen.members["person_id"] for m in seen.meetings["meeting_id"]]
     plans = [{cell: (seen.marks.get(cell), "excused" if seen.marks.get(cell) != "excused" else "present")
               for cell in cells[i::WRITERS]} for i in range(WRITERS)]
-    draft = circles.load(demo_conn, draft_id)
+    draft = drafts.load(demo_conn, draft_id)
     movers = [m["person_id"] for m in next(c for c in draft.circles if c.id == circle_a).members][:2]
     jobs = [lambda plan=plan, i=i: _save_with_retries(demo_conn, circle_b, plan, f"marker{i}")
             for i, plan in enumerate(plans)]
-    jobs += [lambda i=i: circles.rename_circle(demo_conn.cursor(), draft_id, draft.version, circle_a,
+    jobs += [lambda i=i: edits.rename_circle(demo_conn.cursor(), draft_id, draft.version, circle_a,
                                                f"Circle A{round_}{i}", f"renamer{i}") for i in range(WRITERS)]
     outcomes = _run_together(jobs)
     assert outcomes[:WRITERS] == [len(plan) for plan in plans]
@@ -146,7 +147,7 @@ def test_attendance_and_circles_edited_at_once(demo_conn, round_):
                                      if isinstance(o, Exception))
     after = attendance.grid(demo_conn, circle_b).marks
     assert all(after[cell] == new for plan in plans for cell, (_, new) in plan.items())
-    assert circles.load(demo_conn, draft_id).version == draft.version + 1
+    assert drafts.load(demo_conn, draft_id).version == draft.version + 1
     assert movers  # circle A kept its members through it all
-    assert {m["person_id"] for m in next(c for c in circles.load(demo_conn, draft_id).circles
+    assert {m["person_id"] for m in next(c for c in drafts.load(demo_conn, draft_id).circles
                                          if c.id == circle_a).members} >= set(movers)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import coverage
+from lib.directory import coverage
 
 ROOT = Path(__file__).resolve().parents[1]
 GEOJSON = ROOT / "data" / "reference" / "indiana_counties.geojson"

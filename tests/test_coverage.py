@@ -1,4 +1,5 @@
-"""Statewide skill coverage (lib/coverage.py) on small hand-written exports whose answers are counted by hand."""
+"""Statewide skill coverage (lib/directory/coverage.py) on small hand-written exports whose answers are counted
+by hand."""
 from __future__ import annotations
 
 import csv
@@ -6,8 +7,10 @@ import io
 
 import pytest
 
-from lib import coverage, exports, imports
-from lib.coverage import Filters
+from lib import exports
+from lib.directory import coverage
+from lib.directory.coverage import Filters
+from lib.imports import batches as imports
 
 SURVEY_HEADER = ["Timestamp", "Email Address", "Name", "Institution", "Job title",
                  "Areas of expertise (check all that apply)", "I am open to colleagues contacting me for",
@@ -189,7 +192,7 @@ def test_demand_follows_region_and_category(survey):
 
 
 def test_the_form_options_map_to_real_skills(survey):
-    from lib import forms
+    from lib.imports import forms
 
     mapping = coverage.interest_skills(survey, list(forms.DEFAULT_INTEREST_OPTIONS))
     assert set(coverage.INTEREST_MATCHES) == set(forms.DEFAULT_INTEREST_OPTIONS)
@@ -240,7 +243,7 @@ def test_downloads_of_typed_interests_are_defused(survey):
 
 
 def test_overview_headline_reports_skill_depth_that_moves(survey):
-    from lib import overview
+    from lib.year import overview
 
     taxonomy = survey.execute("SELECT count(*) FROM skills WHERE NOT proposed").fetchall()[0][0]
     figures = overview.headline(survey, "2025-26")

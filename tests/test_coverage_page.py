@@ -4,7 +4,10 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from lib import auth, db, directory, imports
+from lib import db
+from lib.admin import auth
+from lib.directory import members as directory
+from lib.imports import batches as imports
 from tests.apptest_support import app, open_page, query, texts
 from tests.conftest import PASSWORD
 from tests.test_coverage import export
@@ -25,7 +28,8 @@ FORMULA_INTEREST = '=HYPERLINK("http://evil.example","x")'
 
 
 def published_in(region: str | None = None) -> int:
-    """Published members of 2025-26 from the directory itself (not from lib.coverage), optionally in one region."""
+    """Published members of 2025-26 from the directory itself (not from lib.directory.coverage), optionally in one
+    region."""
     conn = db.connect()
     try:
         table = directory.published(conn, "2025-26")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import demo
+from lib.demo import build, world
 
 REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
 CYCLES = ("2023-24", "2024-25", "2025-26")
@@ -119,14 +119,14 @@ def exports(tmp_path_factory):
     The default demo writes 2025-26 as the form's own download instead; tests/test_export_shapes.py checks
     that both shapes carry the same answers and import identically.
     """
-    files = demo.write_exports(tmp_path_factory.mktemp("demo"), shape="sheet")
+    files = build.write_exports(tmp_path_factory.mktemp("demo"), shape="sheet")
     return {(f.kind, f.cycle): f.path for f in files}
 
 
 def test_same_seed_gives_identical_bytes_and_other_seed_differs(tmp_path):
-    first = demo.write_exports(tmp_path / "a", seed=7)
-    second = demo.write_exports(tmp_path / "b", seed=7)
-    other = demo.write_exports(tmp_path / "c", seed=8)
+    first = build.write_exports(tmp_path / "a", seed=7)
+    second = build.write_exports(tmp_path / "b", seed=7)
+    other = build.write_exports(tmp_path / "c", seed=8)
     assert [f.path.name for f in first] == [f.path.name for f in second] == [f.path.name for f in other]
     for a, b in zip(first, second):
         assert a.path.read_bytes() == b.path.read_bytes(), a.path.name
@@ -135,7 +135,7 @@ def test_same_seed_gives_identical_bytes_and_other_seed_differs(tmp_path):
 
 
 def test_file_list_kinds_and_load_order(tmp_path):
-    files = demo.write_exports(tmp_path)
+    files = build.write_exports(tmp_path)
     assert [(f.kind, f.cycle) for f in files] == [(kind, cycle) for cycle in CYCLES for kind in KINDS]
     names = {
         "skills": "skills_survey_{}.csv",
@@ -145,7 +145,7 @@ def test_file_list_kinds_and_load_order(tmp_path):
         "outcomes": "end_of_year_{}.csv",
     }
     for f in files:
-        assert isinstance(f, demo.DemoFile)
+        assert isinstance(f, build.DemoFile)
         assert f.path == tmp_path / names[f.kind].format(f.cycle)
         assert f.path.is_file()
     with pytest.raises(FrozenInstanceError):
@@ -256,7 +256,7 @@ def test_skills_cells_hold_only_options_or_one_other_value(exports):
             assert all(v in options for v in values[:-1]), row[7]
             if values[-1] not in options:
                 others += 1
-                assert values[-1] in demo.OTHER_SKILLS
+                assert values[-1] in world.OTHER_SKILLS
             indices = [options.index(v) for v in values if v in options]
             assert indices == sorted(indices), "skills follow the form's option order"
             chosen = row[8].split(", ")
@@ -265,7 +265,7 @@ def test_skills_cells_hold_only_options_or_one_other_value(exports):
             assert row[10] in ("Yes", "No")
             assert re.fullmatch(r"\d+|25\+|less than 1", row[6])
     assert others > 0
-    assert not {o.lower() for o in demo.OTHER_SKILLS} & {o.lower() for o in options}
+    assert not {o.lower() for o in world.OTHER_SKILLS} & {o.lower() for o in options}
 
 
 def test_skills_participation_and_people(exports):
@@ -312,7 +312,7 @@ def test_applicants_in_the_skills_survey_are_the_same_person(exports):
 
 
 def test_people_scales_the_skills_files(tmp_path):
-    files = demo.write_exports(tmp_path, people=5000)
+    files = build.write_exports(tmp_path, people=5000)
     for f in files:
         if f.kind == "skills":
             assert len(read(f.path)[1]) > 2000
@@ -327,15 +327,15 @@ def test_people_scales_the_skills_files(tmp_path):
 
 
 def test_the_default_demo_writes_2025_26_as_the_forms_own_download(tmp_path):
-    files = {(f.kind, f.cycle): f.path for f in demo.write_exports(tmp_path)}
+    files = {(f.kind, f.cycle): f.path for f in build.write_exports(tmp_path)}
     for (kind, cycle), path in files.items():
         if kind in ("rosters", "attendance"):
             continue
         stamps = [row[0] for row in read(path)[1]]
-        if demo.SHAPES[cycle] == "form":
+        if build.SHAPES[cycle] == "form":
             assert all(re.fullmatch(r"\d{4}/\d{2}/\d{2} \d{1,2}:\d{2}:\d{2} [AP]M E[DS]T", s) for s in stamps), path.name
             parsed = [datetime.strptime(s[:-4], "%Y/%m/%d %I:%M:%S %p") for s in stamps]
         else:
             parsed = [datetime.strptime(s, "%m/%d/%Y %H:%M:%S") for s in stamps]
         assert parsed == sorted(parsed), path.name
-    assert set(demo.SHAPES.values()) == set(demo.EXPORT_SHAPES)
+    assert set(build.SHAPES.values()) == set(build.EXPORT_SHAPES)

@@ -7,7 +7,11 @@ from xml.etree import ElementTree
 
 import pytest
 
-from lib import charts, db, directory, imports, outcomes, overview, search
+from lib import db
+from lib.directory import members as directory, search
+from lib.imports import batches as imports
+from lib.report import charts
+from lib.year import outcomes, overview
 
 
 def read_export(path) -> list[dict[str, str]]:

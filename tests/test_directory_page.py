@@ -6,7 +6,8 @@ import re
 import pytest
 import streamlit as st
 
-from lib import db, imports
+from lib import db
+from lib.imports import batches as imports
 from tests.apptest_support import app, open_page, texts
 
 HELD = ("Timestamp,Email Address,Name,Institution,Job title,Areas of expertise,May we publish your information?\n"
@@ -129,7 +130,7 @@ def test_every_download_is_offered():
 
 
 def test_a_markdown_name_is_written_literally_on_the_profiles_write_to_button(demo_db_file, tmp_path):
-    from lib import imports as importer
+    from lib.imports import batches as importer
     from ui.markup import escape
 
     name = "Md **x** _y_"
@@ -152,7 +153,7 @@ def test_a_markdown_name_is_written_literally_on_the_profiles_write_to_button(de
 def test_a_change_rebuilds_the_search_index_in_the_background(monkeypatch):
     import threading
 
-    from lib import search
+    from lib.directory import search
 
     monkeypatch.setenv("ALI_WARM_SEARCH_INDEX", "1")
     at = open_page(app("member"), "pages/directory.py")

@@ -7,7 +7,9 @@ from datetime import date, datetime
 
 import pytest
 
-from lib import answers, cli, db, demo, imports
+from lib import cli, db
+from lib.demo import build as demo
+from lib.imports import answers, batches as imports
 
 # Everything an import writes about people and programs, keyed by what identifies each row (an email, a program
 # year, a circle's name) rather than by ids, which depend on the order rows were inserted in.

@@ -28,7 +28,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lib import db, imports, sheets
+from lib import db
+from lib.imports import batches as imports, sheets
 from tests.fuzz_corpus import FILES_PER_KIND, SOURCES, Case, corpus, plain
 
 # ALI_FUZZ_FILES runs more files per kind (a longer search); the suite's figure is FILES_PER_KIND.

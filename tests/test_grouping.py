@@ -13,7 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib.grouping import Infeasible, Problem, evaluate, groups_for, read_mdgp, solve
+from lib.grouping.engine import solve
+from lib.grouping.mdgp import read_mdgp
+from lib.grouping.model import Infeasible, Problem, evaluate, groups_for
 
 ROOT = Path(__file__).resolve().parents[1]
 MDGP_FILE = ROOT / "tests" / "data" / "mdgp" / "RanInt_n010_ss_10.txt"

@@ -45,6 +45,14 @@ def test_every_public_function_has_a_docstring(path):
     assert not missing, f"{path.name}: no docstring on {missing}"
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "lib").rglob("__init__.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_package_init_holds_its_docstring_only(path):
+    """No re-exports: callers import the module they use, so importing a package never imports its modules."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert ast.get_docstring(tree), f"{path.relative_to(ROOT)} has no docstring"
+    assert len(tree.body) == 1, f"{path.relative_to(ROOT)} holds more than its docstring"
+
+
 def test_migrations_are_numbered_without_gaps():
     from lib import db
 
@@ -108,7 +116,7 @@ def test_security_md_names_only_tests_and_modules_that_exist():
     assert named, "SECURITY.md names no test"
     for pattern in named:
         assert list(ROOT.glob(pattern)), f"SECURITY.md names {pattern}, which does not exist"
-    for module, function in re.findall(r"`(lib\.\w+)\.(\w+)`", text):
+    for module, function in re.findall(r"`(lib(?:\.\w+)+)\.(\w+)`", text):
         source = (ROOT / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8")
         assert f"def {function}(" in source, f"SECURITY.md names {module}.{function}, which does not exist"
 
@@ -127,8 +135,8 @@ NOT_TYPED = {
     "skill.members", "chosen.members", "chosen.answers", "raw.answers", "row.members", "entry['years']",
     "figures['unmapped']", "who.username", "who.role", "created.username", "created.role", "verb.lower()",
     "row.title", "latest.name", "found.name", "database.name", "result.next_seed",
-    "messages.STATUS_WORDS.get(chosen.status, 'not sent yet')", "tally['interrupted']", "outcome.not_tried",
-    "messages.KINDS[kind].split(' (')[0].lower()", "stored.version", "', '.join(saved)", "', '.join(reasons)",
+    "sending.STATUS_WORDS.get(chosen.status, 'not sent yet')", "tally['interrupted']", "outcome.not_tried",
+    "templates.KINDS[kind].split(' (')[0].lower()", "stored.version", "', '.join(saved)", "', '.join(reasons)",
     "', '.join(row['open_to'])", "entry['status']",
 }
 SAFE_CALLS = {"escape", "len", "int", "round", "sum", "min", "max", "abs", "float"}
@@ -177,3 +185,127 @@ def test_the_proxy_set_up_keeps_streamlits_public_metrics_in():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "location = /_stcore/metrics { return 404; }" in readme
     assert "ALI_CLIENT_ADDRESS_HEADER=X-Real-IP" in readme
+
+
+def _type_checking_only(node: ast.AST) -> bool:
+    """Whether a statement is `if TYPE_CHECKING:` (or `if typing.TYPE_CHECKING:`), read by type checkers only."""
+    return isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+
+
+def _module_imports(tree: ast.AST):
+    """Every import statement of a module, in functions too, leaving out the bodies of `if TYPE_CHECKING:`."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+        elif _type_checking_only(node):
+            yield from (found for child in node.orelse for found in _module_imports(ast.Module([child], [])))
+        else:
+            yield from _module_imports(node)
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """The package under root as a graph: each module's name to the names of the package's modules it imports.
+
+    `from pkg import name` is an edge to pkg.name when that is a module, else to pkg; relative imports are
+    resolved against the importing module's package.
+    """
+    top = root.name
+    modules = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = [top, *path.relative_to(root).with_suffix("").parts]
+        is_package = parts[-1] == "__init__"
+        name = ".".join(parts[:-1] if is_package else parts)
+        modules[name] = (path, name if is_package else name.rpartition(".")[0])
+    graph = {}
+    for name, (path, package) in modules.items():
+        edges = set()
+        for node in _module_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                edges |= {alias.name for alias in node.names}
+                continue
+            if node.level:
+                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                source = ".".join(base + ([node.module] if node.module else []))
+            else:
+                source = node.module or ""
+            edges |= {f"{source}.{alias.name}" if f"{source}.{alias.name}" in modules else source
+                      for alias in node.names}
+        graph[name] = {edge for edge in edges if edge in modules and edge != name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm, iterative), sorted."""
+    index, low, on_stack, stack, found = {}, {}, set(), [], []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return sorted(found)
+
+
+def test_lib_has_no_import_cycles():
+    """A module never imports, even inside a function, a module that imports it back (directly or further on)."""
+    cycles = import_cycles(import_graph(ROOT / "lib"))
+    assert not cycles, "import cycles in lib/: " + "; ".join(" <-> ".join(cycle) for cycle in cycles)
+
+
+def _package(tmp_path: Path, files: dict[str, str]) -> Path:
+    """Write a tiny package `pkg` of the given files (path inside it: source) under tmp_path."""
+    root = tmp_path / "pkg"
+    for name, source in {"__init__.py": '"""A package."""\n', **files}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(source, encoding="utf-8")
+    return root
+
+
+def test_the_cycle_detector_finds_a_planted_cycle_at_module_level(tmp_path):
+    root = _package(tmp_path, {"a.py": "from . import b\n", "b.py": "from .a import thing\n", "c.py": "import pkg.a\n"})
+    assert import_cycles(import_graph(root)) == [["pkg.a", "pkg.b"]]
+
+
+def test_the_cycle_detector_finds_a_cycle_through_a_function_level_import_across_packages(tmp_path):
+    root = _package(tmp_path, {
+        "model.py": "def render():\n    from .writers import pdf\n    return pdf\n",
+        "writers/__init__.py": '"""Writers."""\n',
+        "writers/pdf.py": "from ..model import render\n"})
+    assert import_cycles(import_graph(root)) == [["pkg.model", "pkg.writers.pdf"]]
+
+
+def test_the_cycle_detector_passes_an_acyclic_package_and_imports_for_type_checkers_only(tmp_path):
+    root = _package(tmp_path, {
+        "model.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .writer import Page\n",
+        "writer.py": "from . import model\nfrom .model import render\n\n\ndef page():\n    import pkg.model\n",
+        "cli.py": "from pkg import model, writer\n"})
+    graph = import_graph(root)
+    assert graph["pkg.writer"] == {"pkg.model"} and graph["pkg.model"] == set()
+    assert graph["pkg.cli"] == {"pkg.model", "pkg.writer"}
+    assert import_cycles(graph) == []

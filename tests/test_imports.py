@@ -7,7 +7,8 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from lib import directory, forms, imports, sheets
+from lib.directory import members as directory
+from lib.imports import batches as imports, forms, sheets
 
 SKILLS_HEADER = ("Timestamp,Email Address,Name,Institution,Job title,Areas of expertise (check all that apply),"
                  "I am open to colleagues contacting me for,May we publish your information in the ALI Skills Directory?\n")
@@ -139,7 +140,7 @@ def test_career_stage(answer, months, student):
 
 
 def test_applications_flag_eligibility_and_lateness(demo_conn):
-    from lib import applications
+    from lib.circles import applications
 
     figures = applications.counts(demo_conn, "2025-26")
     assert (figures["not_eligible"], figures["late"]) == (3, 1)

@@ -7,7 +7,9 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from lib import applications, directory, imports, sheets
+from lib.circles import applications
+from lib.directory import members as directory
+from lib.imports import batches as imports, sheets
 
 HEADER_2024 = ["Timestamp", "Email Address", "Your name", "Institution / Library", "Position / job title",
                "Areas of expertise", "Colleagues may contact me for (check all that apply)",
@@ -106,9 +108,9 @@ def test_a_survey_import_does_not_import_pandas(tmp_path):
 
     export = tmp_path / "survey.csv"
     export.write_bytes(csv_bytes(HEADER_2024, [row(name="José Álvarez")]))
-    code = ("import sys; from lib import db, imports; conn = db.connect(sys.argv[1]);"
-            " result = imports.import_file(conn, sys.argv[2]); assert result.new == 1, result.errors;"
-            " print('pandas' in sys.modules)")
+    code = ("import sys; from lib import db; from lib.imports import batches as imports;"
+            " conn = db.connect(sys.argv[1]); result = imports.import_file(conn, sys.argv[2]);"
+            " assert result.new == 1, result.errors; print('pandas' in sys.modules)")
     root, database = Path(__file__).resolve().parents[1], str(tmp_path / "t.duckdb")
     # A database made beforehand, as the import's own process finds it (a first migration reads reference data).
     subprocess.run([sys.executable, "-c", "import sys; from lib import db; db.connect(sys.argv[1]).close()", database],
@@ -269,7 +271,7 @@ def test_sheet_reader_reports_ragged_rows():
 
 
 def test_unrecognised_institutions_are_listed_for_review(conn):
-    from lib import institutions
+    from lib.directory import institutions
 
     data = csv_bytes(HEADER_2024, [row(inst="Acme College"), row(email="b@x.edu", inst="Acme College"),
                                    row(email="c@x.edu", inst="Purdue University")])
@@ -278,7 +280,7 @@ def test_unrecognised_institutions_are_listed_for_review(conn):
 
 
 def test_typed_skills_are_listed_as_proposals_with_the_closest_skill(conn):
-    from lib import skills
+    from lib.directory import skills
 
     data = csv_bytes(HEADER_2024, [row(skills="Cataloging, Metadta creation"),
                                    row(email="b@x.edu", skills="Metadta creation, Zines"),

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from lib import answers, db, imports
+from lib import db
+from lib.imports import answers, batches as imports
 
 TABLES = ("people", "survey_responses", "person_skills", "applications", "outcome_responses", "attendance",
           "import_batches", "cycles", "audit_log")

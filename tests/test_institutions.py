@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib import imports, institutions
+from lib.directory import institutions
+from lib.imports import batches as imports
 
 
 @pytest.fixture

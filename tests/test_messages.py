@@ -9,10 +9,14 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from lib import applications, cli, mail, messages, privacy
+from lib import cli
+from lib.admin import privacy
+from lib.circles import applications
 from lib.circles import rosters
 from lib.db import ConflictError
-from lib.messages import sending
+from lib.messages import mail
+from lib.messages import compose, sending, templates
+from lib.messages import files as message_files
 from lib.settings import get_settings
 from tests.smtp_support import free_port, smtp_server
 
@@ -21,7 +25,7 @@ HOSTILE = "=HYPERLINK(\"https://evil.invalid\") <b>Zoë</b> **O'Neil**"
 
 
 def applicants(conn) -> list[dict]:
-    """The year's applicants (latest submission), as lib.applications reads them."""
+    """The year's applicants (latest submission), as lib.circles.applications reads them."""
     return applications._records(conn, CYCLE)
 
 
@@ -41,13 +45,13 @@ def body_of(message) -> str:
 def test_each_applicant_gets_exactly_one_decision_and_a_second_send_sends_nothing(demo_conn, monkeypatch):
     everyone = applicants(demo_conn)
     with smtp_server(monkeypatch) as server:
-        outcome = messages.send(demo_conn, CYCLE, "decisions", "chair")
+        outcome = sending.send(demo_conn, CYCLE, "decisions", "chair")
         assert outcome.sent == len(everyone) and not outcome.failed and not outcome.stopped
         assert sorted(server.recipients()) == sorted(r["email"] for r in everyone)
-        again = messages.send(demo_conn, CYCLE, "decisions", "chair")
+        again = sending.send(demo_conn, CYCLE, "decisions", "chair")
         assert again.sent == 0 and again.skipped == len(everyone)
         assert len(server.received) == len(everyone)
-    log = messages.log(demo_conn, CYCLE)
+    log = sending.log(demo_conn, CYCLE)
     assert len(log) == len(everyone) and set(log["status"]) == {"sent"}
     assert set(log["updated_by"]) == {"chair"} and log["sent_at"].notna().all()
     assert demo_conn.execute("SELECT count(*) FROM audit_log WHERE action = 'messages.sent'").fetchone()[0] \
@@ -67,7 +71,7 @@ def test_what_each_decision_says_and_shows_no_one_else(demo_conn, monkeypatch):
     applications.override(demo_conn, CYCLE, int(decided["person_id"]), False, "SECRET-OVERRIDE-REASON", "chair")
     all_emails = {m["email"] for c in draft.circles for m in c.members} | set(everyone)
     with smtp_server(monkeypatch) as server:
-        messages.send(demo_conn, CYCLE, "decisions", "chair")
+        sending.send(demo_conn, CYCLE, "decisions", "chair")
         mails = {m["To"].addresses[0].addr_spec: m for m in server.parsed()}
     for address, mail in mails.items():
         text = body_of(mail)
@@ -101,14 +105,14 @@ def test_a_refused_recipient_is_listed_and_retried(demo_conn, monkeypatch):
     victim = everyone[3]["email"]
     with smtp_server(monkeypatch) as server:
         server.refuse = {victim}
-        outcome = messages.send(demo_conn, CYCLE, "decisions", "chair")
+        outcome = sending.send(demo_conn, CYCLE, "decisions", "chair")
         assert outcome.sent == len(everyone) - 1 and not outcome.stopped
         (failed,) = outcome.failed
         assert failed["email"] == victim and "550" in failed["reason"] and "refused the address" in failed["reason"]
-        planned = messages.plan(demo_conn, CYCLE, "decisions")
-        assert messages.counts(planned)["to_send"] == 1 and messages.counts(planned)["failed"] == 1
+        planned = sending.plan(demo_conn, CYCLE, "decisions")
+        assert sending.counts(planned)["to_send"] == 1 and sending.counts(planned)["failed"] == 1
         server.refuse = set()
-        retry = messages.send(demo_conn, CYCLE, "decisions", "chair")
+        retry = sending.send(demo_conn, CYCLE, "decisions", "chair")
         assert retry.sent == 1 and retry.skipped == len(everyone) - 1
         assert sorted(server.recipients()) == sorted(r["email"] for r in everyone)
     row = demo_conn.execute("SELECT status, attempts, reason FROM messages WHERE recipient = ?", [victim]).fetchone()
@@ -120,7 +124,7 @@ def test_a_server_that_does_not_answer_stops_the_send_and_records_nothing_sent(d
     monkeypatch.setenv("ALI_SMTP_PORT", str(free_port()))
     monkeypatch.setenv("ALI_SMTP_SECURITY", "none")
     monkeypatch.setenv("ALI_MAIL_FROM", "mentorship@example.org")
-    outcome = messages.send(demo_conn, CYCLE, "decisions", "chair")
+    outcome = sending.send(demo_conn, CYCLE, "decisions", "chair")
     assert outcome.sent == 0 and "did not answer" in outcome.stopped
     assert outcome.not_tried == len(applicants(demo_conn))
     assert demo_conn.execute("SELECT count(*) FROM messages WHERE status <> 'failed'").fetchone()[0] == 0
@@ -129,13 +133,13 @@ def test_a_server_that_does_not_answer_stops_the_send_and_records_nothing_sent(d
 def test_a_wrong_password_is_said_and_the_right_one_sends(demo_conn, monkeypatch):
     with smtp_server(monkeypatch, auth=True) as server:
         monkeypatch.setenv("ALI_SMTP_PASSWORD", "not-the-password")
-        outcome = messages.send(demo_conn, CYCLE, "decisions", "chair")
+        outcome = sending.send(demo_conn, CYCLE, "decisions", "chair")
         assert outcome.sent == 0 and "refused the user name or password" in outcome.stopped
         assert server.received == []
         monkeypatch.setenv("ALI_SMTP_PASSWORD", "loopback-secret")
         smtp = mail.config()
         assert "loopback-secret" not in repr(smtp) + smtp.describe() + repr(get_settings())
-        assert messages.send(demo_conn, CYCLE, "decisions", "chair").sent == len(applicants(demo_conn))
+        assert sending.send(demo_conn, CYCLE, "decisions", "chair").sent == len(applicants(demo_conn))
 
 
 def test_a_send_interrupted_after_the_server_accepted_resumes_without_a_duplicate(demo_conn, monkeypatch):
@@ -152,18 +156,18 @@ def test_a_send_interrupted_after_the_server_accepted_resumes_without_a_duplicat
     with smtp_server(monkeypatch) as server:
         monkeypatch.setattr(sending, "_record", crash_on_third)
         with pytest.raises(KeyboardInterrupt):
-            messages.send(demo_conn, CYCLE, "decisions", "chair")
+            sending.send(demo_conn, CYCLE, "decisions", "chair")
         assert len(server.received) == 3
         monkeypatch.setattr(sending, "_record", real)
-        resumed = messages.send(demo_conn, CYCLE, "decisions", "chair")
+        resumed = sending.send(demo_conn, CYCLE, "decisions", "chair")
         assert resumed.sent == len(everyone) - 3 and resumed.skipped == 2
         (interrupted,) = resumed.interrupted
         assert sorted(server.recipients()) == sorted(r["email"] for r in everyone)  # nobody twice
         log_id = demo_conn.execute("SELECT id FROM messages WHERE status = 'sending'").fetchone()[0]
         # Resending on purpose is the one way a message goes out again.
-        assert messages.resend(demo_conn, log_id, "chair").sent == 1
+        assert sending.resend(demo_conn, log_id, "chair").sent == 1
         assert server.recipients().count(interrupted["email"]) == 2
-        assert messages.send(demo_conn, CYCLE, "decisions", "chair").sent == 0
+        assert sending.send(demo_conn, CYCLE, "decisions", "chair").sent == 0
 
 
 def test_no_final_circles_no_decisions_and_no_server_no_send(demo_conn, monkeypatch, capsys):
@@ -171,7 +175,7 @@ def test_no_final_circles_no_decisions_and_no_server_no_send(demo_conn, monkeypa
     assert "No mail server is set up" in capsys.readouterr().err
     demo_conn.execute("UPDATE circle_drafts SET status = 'draft' WHERE cycle = ?", [CYCLE])
     with pytest.raises(ValueError, match="no final circles yet"):
-        messages.plan(demo_conn, CYCLE, "decisions")
+        sending.plan(demo_conn, CYCLE, "decisions")
     demo_conn.close()
     with smtp_server(monkeypatch) as server:
         assert cli.main(["messages", "send", "--cycle", CYCLE, "--kind", "decisions", "--yes"]) == 2
@@ -181,68 +185,69 @@ def test_no_final_circles_no_decisions_and_no_server_no_send(demo_conn, monkeypa
 
 def test_survey_needs_its_address_and_goes_to_each_participant(demo_conn, monkeypatch):
     with pytest.raises(ValueError, match="end-of-year survey first"):
-        messages.plan(demo_conn, CYCLE, "survey")
+        sending.plan(demo_conn, CYCLE, "survey")
     with pytest.raises(ValueError, match="not a web address"):
-        messages.save_survey_url(demo_conn, CYCLE, "javascript:alert(1)", 0, "chair")
-    messages.save_survey_url(demo_conn, CYCLE, "https://forms.example.org/eoy", 0, "chair")
+        templates.save_survey_url(demo_conn, CYCLE, "javascript:alert(1)", 0, "chair")
+    templates.save_survey_url(demo_conn, CYCLE, "https://forms.example.org/eoy", 0, "chair")
     with pytest.raises(ConflictError, match="chair"):
-        messages.save_survey_url(demo_conn, CYCLE, "https://forms.example.org/other", 0, "member")
+        templates.save_survey_url(demo_conn, CYCLE, "https://forms.example.org/other", 0, "member")
     members = {m["email"] for c in rosters.final(demo_conn, CYCLE).circles for m in c.members}
     with smtp_server(monkeypatch) as server:
-        assert messages.send(demo_conn, CYCLE, "survey", "chair").sent == len(members)
+        assert sending.send(demo_conn, CYCLE, "survey", "chair").sent == len(members)
         assert set(server.recipients()) == members
         assert all("https://forms.example.org/eoy" in body_of(m) for m in server.parsed())
 
 
 def test_check_in_goes_to_the_member_or_their_facilitator(demo_conn, monkeypatch):
-    from lib import attendance, auth
+    from lib.admin import auth
+    from lib.year import attendance
 
     at_risk = attendance.members(demo_conn, CYCLE)
     at_risk = at_risk[at_risk["at_risk"].astype(bool)]
     assert len(at_risk) >= 1, "the demo has members at risk"
-    to_members = messages.plan(demo_conn, CYCLE, "check-in")
+    to_members = sending.plan(demo_conn, CYCLE, "check-in")
     assert {p.message.person_id for p in to_members} == set(at_risk["person_id"].astype(int))
     assert all("missed you at the last two meetings" in p.message.body for p in to_members)
     circle_id = int(at_risk["circle_id"].iloc[0])
     auth.add_user(demo_conn, "fac", "Faye Facilitator", "a-long-password-1", email="faye@example.org")
     demo_conn.execute("UPDATE circles SET facilitator = 'fac' WHERE id = ?", [circle_id])
-    to_facilitators = messages.plan(demo_conn, CYCLE, "check-in", messages.FACILITATOR)
+    to_facilitators = sending.plan(demo_conn, CYCLE, "check-in", compose.FACILITATOR)
     ready = [p for p in to_facilitators if not p.message.problem]
     assert ready and {p.message.to_email for p in ready} == {"faye@example.org"}
     member = at_risk[at_risk["circle_id"] == circle_id]["name"].iloc[0]
     assert member in ready[0].message.body and ready[0].message.audience == "facilitator"
     with smtp_server(monkeypatch) as server:
-        outcome = messages.send(demo_conn, CYCLE, "check-in", "chair", messages.FACILITATOR)
+        outcome = sending.send(demo_conn, CYCLE, "check-in", "chair", compose.FACILITATOR)
         assert outcome.sent == len(ready) and server.recipients() == ["faye@example.org"] * len(ready)
         # To the members is another message: it is still to send.
-        assert messages.send(demo_conn, CYCLE, "check-in", "chair").sent == len(to_members)
+        assert sending.send(demo_conn, CYCLE, "check-in", "chair").sent == len(to_members)
 
 
 # --- templates ---------------------------------------------------------------------------------------------------
 
 
 def test_templates_are_versioned_refuse_a_stale_edit_and_unknown_fields(demo_conn, monkeypatch):
-    default = messages.load(demo_conn, CYCLE, "waitlisted")
+    default = templates.load(demo_conn, CYCLE, "waitlisted")
     assert default.version == 0 and "{{first_name}}" in default.body
-    assert messages.save(demo_conn, CYCLE, "waitlisted", "Waitlist {{cycle}}", "Hello {{first_name}}!", 0,
+    assert templates.save(demo_conn, CYCLE, "waitlisted", "Waitlist {{cycle}}", "Hello {{first_name}}!", 0,
                          "chair") == 1
     with pytest.raises(ConflictError, match="chair"):
-        messages.save(demo_conn, CYCLE, "waitlisted", "Mine", "Mine {{name}}", 0, "member")
+        templates.save(demo_conn, CYCLE, "waitlisted", "Mine", "Mine {{name}}", 0, "member")
     with pytest.raises(ValueError, match=r"no field \{\{circle\}\}"):
-        messages.save(demo_conn, CYCLE, "waitlisted", "x", "{{circle}}", 1, "chair")
-    assert messages.load(demo_conn, CYCLE, "waitlisted").body == "Hello {{first_name}}!"
-    assert messages.load(demo_conn, "2024-25", "waitlisted").version == 0  # per program year
-    waitlisted = [p.message for p in messages.plan(demo_conn, CYCLE, "decisions") if p.message.template == "waitlisted"]
+        templates.save(demo_conn, CYCLE, "waitlisted", "x", "{{circle}}", 1, "chair")
+    assert templates.load(demo_conn, CYCLE, "waitlisted").body == "Hello {{first_name}}!"
+    assert templates.load(demo_conn, "2024-25", "waitlisted").version == 0  # per program year
+    waitlisted = [p.message for p in sending.plan(demo_conn, CYCLE, "decisions") if p.message.template == "waitlisted"]
     if waitlisted:
         assert waitlisted[0].subject == f"Waitlist {CYCLE}" and waitlisted[0].template_version == 1
     with smtp_server(monkeypatch):
-        messages.send(demo_conn, CYCLE, "decisions", "chair")
+        sending.send(demo_conn, CYCLE, "decisions", "chair")
     versions = dict(demo_conn.execute("SELECT template, max(template_version) FROM messages GROUP BY 1").fetchall())
     assert versions["placed"] == 0 and versions.get("waitlisted", 1) == 1
 
 
 def test_a_typed_field_value_is_never_read_as_a_field():
-    assert messages.templates.fill("Hi {{name}}, {{cycle}}", {"name": "{{cycle}}", "cycle": "2025-26"}) == \
+    assert templates.fill("Hi {{name}}, {{cycle}}", {"name": "{{cycle}}", "cycle": "2025-26"}) == \
         "Hi {{cycle}}, 2025-26"
 
 
@@ -263,7 +268,7 @@ def _hostile_names(conn) -> dict[str, str]:
 def test_names_go_into_headers_as_names_and_bodies_literally(demo_conn, monkeypatch):
     names = _hostile_names(demo_conn)
     with smtp_server(monkeypatch) as server:
-        messages.send(demo_conn, CYCLE, "decisions", "chair")
+        sending.send(demo_conn, CYCLE, "decisions", "chair")
         assert "spy@evil.invalid" not in server.recipients()
         mails = {m["To"].addresses[0].addr_spec: m for m in server.parsed()}
     for address, name in names.items():
@@ -283,8 +288,8 @@ def test_eml_drafts_parse_carry_x_unsent_and_their_calendar_parses_twice(demo_co
     import vobject
 
     names = _hostile_names(demo_conn)
-    planned = [p.message for p in messages.plan(demo_conn, CYCLE, "decisions")]
-    archive = zipfile.ZipFile(io.BytesIO(messages.eml_zip(planned)))
+    planned = [p.message for p in sending.plan(demo_conn, CYCLE, "decisions")]
+    archive = zipfile.ZipFile(io.BytesIO(message_files.eml_zip(planned)))
     drafts = [read(archive.read(n)) for n in archive.namelist()]
     assert len(drafts) == len(applicants(demo_conn)) and all(n.endswith(".eml") for n in archive.namelist())
     assert all(d["X-Unsent"] == "1" and d["From"] is None for d in drafts)  # no From set: the mail program's own
@@ -332,14 +337,14 @@ def test_the_command_line_previews_sends_and_logs(demo_conn, monkeypatch, capsys
 def test_deleting_a_person_deletes_their_messages(demo_conn, monkeypatch):
     target = applicants(demo_conn)[0]["email"]
     with smtp_server(monkeypatch):
-        messages.send(demo_conn, CYCLE, "decisions", "chair")
+        sending.send(demo_conn, CYCLE, "decisions", "chair")
     privacy.delete_person(demo_conn, target, "chair")
     assert demo_conn.execute("SELECT count(*) FROM messages WHERE recipient = ?", [target]).fetchone()[0] == 0
     assert privacy.unhandled_tables(demo_conn) == []
 
 
 def test_a_message_being_sent_or_sent_is_never_claimed_again_by_a_second_send(demo_conn):
-    message = messages.plan(demo_conn, CYCLE, "decisions")[0].message
+    message = sending.plan(demo_conn, CYCLE, "decisions")[0].message
     first = sending._claim(demo_conn, message, "chair")
     assert first is not None
     assert sending._claim(demo_conn, message, "member") is None  # a second send meanwhile leaves it alone
@@ -373,11 +378,11 @@ def test_mail_settings_come_from_the_environment_or_the_secrets_file(tmp_path, m
 
 
 def test_the_preview_is_the_message_sent_with_its_calendar_named_only(demo_conn):
-    preview = [p.message for p in messages.plan(demo_conn, CYCLE, "decisions", attach=False)]
-    full = [p.message for p in messages.plan(demo_conn, CYCLE, "decisions")]
+    preview = [p.message for p in sending.plan(demo_conn, CYCLE, "decisions", attach=False)]
+    full = [p.message for p in sending.plan(demo_conn, CYCLE, "decisions")]
     assert [(m.to_email, m.subject, m.body) for m in preview] == [(m.to_email, m.subject, m.body) for m in full]
     assert [[n for n, _ in m.attachments] for m in preview] == [[n for n, _ in m.attachments] for m in full]
     placed = next(m for m in preview if m.attachments)
     assert placed.attachments[0][1] is None
     with pytest.raises(ValueError, match="was not written"):
-        messages.to_email(placed)
+        message_files.to_email(placed)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from lib import auth, db, messages
+from lib import db
+from lib.admin import auth
+from lib.messages import templates
 from tests.apptest_support import app, open_page, query, texts
 from tests.conftest import PASSWORD
 from tests.smtp_support import smtp_server
@@ -67,7 +69,7 @@ def test_a_template_is_saved_and_a_stale_save_is_refused_naming_who():
     # Meanwhile someone else saves; this page still holds version 1.
     conn = db.connect()
     try:
-        messages.save(conn, CYCLE, "waitlisted", "Theirs", "Their text {{name}}", 1, "member")
+        templates.save(conn, CYCLE, "waitlisted", "Theirs", "Their text {{name}}", 1, "member")
     finally:
         conn.close()
     at.text_input(key=subject_key).input("Mine").run()

@@ -6,7 +6,8 @@ import json
 import pytest
 import streamlit as st
 
-from lib import auth, db
+from lib import db
+from lib.admin import auth
 from tests.apptest_support import app, button, log_in, open_page, problems_shown, texts
 from tests.conftest import PASSWORD
 from ui import session

@@ -17,9 +17,14 @@ import pytest
 import streamlit as st
 from openpyxl import load_workbook
 
-from lib import (applications, attendance, auth, cohorts, db, exports, messages, outcomes, privacy, publication,
-                 report)
+from lib import db, exports
+from lib.admin import auth, privacy
+from lib.circles import applications
 from lib.circles import edits, rosters
+from lib.directory import publication
+from lib.messages import files
+from lib.report import model as report
+from lib.year import attendance, cohorts, outcomes
 from tests.apptest_support import app, button, open_page, query, texts
 from tests.conftest import PASSWORD
 from ui.markup import escape
@@ -209,7 +214,7 @@ def test_every_table_naming_a_person_is_handled(conn):
                               WHERE table_schema = 'main' AND column_name IN ('person_id', 'person_a', 'person_b',
                                                                               'email')""").fetchall()
     unknown = sorted({table for table, _ in columns} - set(privacy.HANDLED))
-    assert unknown == [], f"add these tables to lib/privacy.py (deleting and counting their rows): {unknown}"
+    assert unknown == [], f"add these tables to lib/admin/privacy.py (deleting and counting their rows): {unknown}"
     assert privacy.unhandled_tables(conn) == []
 
 
@@ -382,8 +387,8 @@ PUBLIC_PAGES = {"directory.py"}
 SPREADSHEETS = {"text/csv", "application/vnd.ms-excel",
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 # Functions pages hand a download to; each is checked below to defuse formulas or to write no spreadsheet.
-BUILDERS = ("exports.to_csv(", "roster_file(", "directory_file(", "report.render(", "messages.merge_csv(",
-            "messages.eml_zip(")
+BUILDERS = ("exports.to_csv(", "roster_file(", "directory_file(", "files.render(", "files.merge_csv(",
+            "files.eml_zip(")
 PAYLOAD = '=HYPERLINK("https://example.invalid","x")'
 
 
@@ -432,7 +437,7 @@ def test_every_download_is_for_the_committee_and_defuses_formulas(path):
 
 def test_the_public_directory_downloads_only_published_members():
     downloads = _downloads(ROOT / "pages" / "directory.py")
-    assert downloads and all("exports.to_csv(" in data or "publication.directory_file(" in data
+    assert downloads and all("exports.to_csv(" in data or "files.directory_file(" in data
                              for _, _, data in downloads)
     # The search download runs with the viewer's audience: visitors get the public one.
     assert "audience=audience" in next(data for _, _, data in downloads if "exports.to_csv(" in data)
@@ -445,8 +450,8 @@ def test_the_builders_defuse_every_spreadsheet_cell():
     assert "exports.to_csv(" in inspect.getsource(publication.to_csv)
     assert "safe_cell(" in inspect.getsource(publication._xlsx_text)
     assert set(report.FORMATS) == {"pdf", "html", "md"}  # the report is never a spreadsheet
-    assert "to_csv(" in inspect.getsource(messages.merge_csv) and messages.files.to_csv is exports.to_csv
-    assert "zipfile" in inspect.getsource(messages.eml_zip)  # mail drafts, not cells
+    assert "to_csv(" in inspect.getsource(files.merge_csv) and files.to_csv is exports.to_csv
+    assert "zipfile" in inspect.getsource(files.eml_zip)  # mail drafts, not cells
 
 
 def test_a_formula_typed_as_a_name_is_defused_in_the_attendance_csv_and_the_roster_xlsx(demo_conn):

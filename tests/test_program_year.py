@@ -6,8 +6,9 @@ from datetime import date, time
 
 import pytest
 
-from lib import attendance, cohorts, imports, meetings, outcomes
 from lib.db import ConflictError
+from lib.imports import batches as imports
+from lib.year import attendance, cohorts, meetings, outcomes
 
 
 def _circle(conn, cycle: str, name: str = "Circle A") -> int:

@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from lib import attendance, db, report
+from lib import db
+from lib.report import model as report
+from lib.year import attendance
 from tests.apptest_support import app, open_page, query, texts
 
 CYCLE = "2025-26"

@@ -13,8 +13,9 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from lib import directory, imports, publication
 from lib.cli import _parser
+from lib.directory import files, members as directory, publication
+from lib.imports import batches as imports
 from tests.test_cli import run
 
 CYCLE = "2025-26"
@@ -105,7 +106,7 @@ def csv_rows(data: bytes) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("fmt", list(publication.FORMATS))
 def test_only_consenting_latest_unheld_answers_of_the_year_are_published(survey, fmt):
-    text = as_text(fmt, publication.directory_file(survey, CYCLE, fmt))
+    text = as_text(fmt, files.directory_file(survey, CYCLE, fmt))
     for email in PUBLISHED:
         assert email in text
     for email, name in {**NEVER, **HELD}.items():
@@ -118,7 +119,7 @@ def test_only_consenting_latest_unheld_answers_of_the_year_are_published(survey,
 def test_held_answers_appear_once_a_committee_member_approves_them(survey, fmt):
     for row in directory.held(survey, CYCLE).itertuples():
         directory.review(survey, int(row.id), int(row.version), actor="chair")
-    text = as_text(fmt, publication.directory_file(survey, CYCLE, fmt))
+    text = as_text(fmt, files.directory_file(survey, CYCLE, fmt))
     for email in PUBLISHED | set(HELD):
         assert email in text
     for email, name in NEVER.items():
@@ -143,7 +144,7 @@ def test_the_query_reads_the_published_fields_only(survey):
 def test_csv_has_the_published_columns_and_defuses_formulas(survey):
     for row in directory.held(survey, CYCLE).itertuples():
         directory.review(survey, int(row.id), int(row.version), actor="chair")
-    data = publication.directory_file(survey, CYCLE, "csv")
+    data = files.directory_file(survey, CYCLE, "csv")
     assert data.startswith(b"\xef\xbb\xbf")
     rows = csv_rows(data)
     assert list(rows[0]) == publication.HEADERS
@@ -159,7 +160,7 @@ def test_csv_has_the_published_columns_and_defuses_formulas(survey):
 def test_xlsx_is_titled_filtered_frozen_and_never_holds_a_formula(survey):
     for row in directory.held(survey, CYCLE).itertuples():
         directory.review(survey, int(row.id), int(row.version), actor="chair")
-    data = publication.directory_file(survey, CYCLE, "xlsx")
+    data = files.directory_file(survey, CYCLE, "xlsx")
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet["A1"].value == "ALI Annual Skills Directory 2025-26"
     assert [cell.value for cell in sheet[2]] == publication.HEADERS and all(cell.font.b for cell in sheet[2])
@@ -184,7 +185,7 @@ def test_xlsx_stores_text_as_text_even_if_it_looks_like_a_formula(monkeypatch):
 
 
 def test_pdf_prints_accented_and_other_letters_with_a_title_page_and_page_numbers(survey):
-    data = publication.directory_file(survey, CYCLE, "pdf")
+    data = files.directory_file(survey, CYCLE, "pdf")
     reader = PdfReader(io.BytesIO(data))
     assert reader.metadata.title == "ALI Annual Skills Directory 2025-26"
     pages = [page.extract_text() for page in reader.pages]
@@ -233,7 +234,7 @@ class _Page(HTMLParser):
 def test_html_escapes_what_members_typed_and_links_every_anchor(survey):
     for row in directory.held(survey, CYCLE).itertuples():
         directory.review(survey, int(row.id), int(row.version), actor="chair")
-    page = publication.directory_file(survey, CYCLE, "html").decode("utf-8")
+    page = files.directory_file(survey, CYCLE, "html").decode("utf-8")
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "**Zed** Star" in page and "Teaching &amp; Learning" in page
     assert "<title>ALI Annual Skills Directory 2025-26</title>" in page and "@media print" in page
@@ -252,10 +253,10 @@ def test_an_empty_year_writes_an_empty_directory_that_says_so(survey):
     empty = publication.load(survey, "2026-27")
     assert empty.members == []
     note = "No member has chosen to share their information for 2026-27 yet."
-    assert csv_rows(publication.render(empty, "csv")) == []
-    assert publication.render(empty, "csv").decode("utf-8-sig").splitlines() == [",".join(publication.HEADERS)]
+    assert csv_rows(files.render(empty, "csv")) == []
+    assert files.render(empty, "csv").decode("utf-8-sig").splitlines() == [",".join(publication.HEADERS)]
     for fmt in ("xlsx", "pdf", "html"):
-        assert note in " ".join(as_text(fmt, publication.render(empty, fmt)).split())
+        assert note in " ".join(as_text(fmt, files.render(empty, fmt)).split())
 
 
 def test_unknown_years_and_formats_are_refused(survey):
@@ -264,7 +265,7 @@ def test_unknown_years_and_formats_are_refused(survey):
     with pytest.raises(ValueError, match="not a program year"):
         publication.file_name("../etc", "pdf")
     with pytest.raises(ValueError, match="Unknown format 'docx'"):
-        publication.directory_file(survey, CYCLE, "docx")
+        files.directory_file(survey, CYCLE, "docx")
 
 
 def test_file_names_and_formats_for_download_buttons():
@@ -279,15 +280,15 @@ def test_file_names_and_formats_for_download_buttons():
 def test_the_demo_directory_exports_in_every_format_with_every_published_member(demo_conn):
     published = directory.counts(demo_conn, CYCLE)["published"]
     assert published > 100
-    csv_data = publication.directory_file(demo_conn, CYCLE, "csv")
+    csv_data = files.directory_file(demo_conn, CYCLE, "csv")
     emails = {row["Email"] for row in csv_rows(csv_data)}
     assert len(emails) == len(csv_rows(csv_data)) == published
     assert emails == set(directory.published(demo_conn, CYCLE)["email"])
-    sheet = load_workbook(io.BytesIO(publication.directory_file(demo_conn, CYCLE, "xlsx"))).active
+    sheet = load_workbook(io.BytesIO(files.directory_file(demo_conn, CYCLE, "xlsx"))).active
     assert {row[5] for row in sheet.iter_rows(min_row=3, values_only=True)} == emails
-    page = publication.directory_file(demo_conn, CYCLE, "html").decode("utf-8")
+    page = files.directory_file(demo_conn, CYCLE, "html").decode("utf-8")
     assert {html.unescape(m) for m in re.findall(r'href="mailto:([^"]+)"', page)} == emails
-    pdf = pdf_text(publication.directory_file(demo_conn, CYCLE, "pdf"))
+    pdf = pdf_text(files.directory_file(demo_conn, CYCLE, "pdf"))
     assert f"{published:,} members" in pdf
     assert all(email in pdf for email in emails)
 

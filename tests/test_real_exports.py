@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from lib import directory, forms, imports
+from lib.directory import members as directory
+from lib.imports import batches as imports, forms
 from tests.export_shapes_support import SHAPES, export, when
 
 CONSENT = "May we publish your answers in the ALI Skills Directory?"
@@ -162,8 +163,8 @@ def test_a_header_is_only_a_weak_guess_when_its_answers_do_not_fit(conn):
     ("email", "Username", ["ana.lopez", "bokafor"], "not email addresses"),
 ])
 def test_each_field_checks_its_answers(field_name, header, values, reason):
-    from lib import guesses
-    from lib.sheets import read
+    from lib.imports import guesses
+    from lib.imports.sheets import read
 
     data, name = export("sheet_csv", [header], [[value] for value in values])
     doubts = guesses.misfits("skills", read(data, name), {header: field_name})
@@ -171,8 +172,8 @@ def test_each_field_checks_its_answers(field_name, header, values, reason):
 
 
 def test_the_headers_google_writes_are_trusted_whatever_their_cells_hold():
-    from lib import guesses
-    from lib.sheets import read
+    from lib.imports import guesses
+    from lib.imports.sheets import read
 
     data, name = export("sheet_csv", ["Timestamp", "Email Address"], [["someday", "x-at-example.edu"]])
     assert guesses.misfits("skills", read(data, name), {"Timestamp": "timestamp", "Email Address": "email"}) == {}

@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from lib import charts, cycles, db, outcomes, report
+from lib import cycles, db
 from lib.db import ConflictError
-from lib.report_render import md_escape
+from lib.report import charts, files, model as report
+from lib.report.render import md_escape
+from lib.year import outcomes
 
 ROOT = Path(__file__).resolve().parents[1]
 SENTENCE = "5 of 5 participants (100%; 95% CI 57-100%) said the experience met their career goals."
@@ -79,7 +81,7 @@ def rendered(demo_file) -> dict:
     """Every format of every demo year, rendered once for the module."""
     conn = db.connect(demo_file)
     try:
-        return {(cycle, fmt): report.render(conn, cycle, fmt) for cycle in ("2023-24", "2024-25", "2025-26")
+        return {(cycle, fmt): files.render(conn, cycle, fmt) for cycle in ("2023-24", "2024-25", "2025-26")
                 for fmt in FORMATS}
     finally:
         conn.close()
@@ -96,7 +98,7 @@ def report_conn(demo_file, tmp_path):
 
 
 def wilson_by_hand(k: int, n: int) -> tuple[float, float]:
-    """The Wilson score interval written out from its formula, independently of lib.outcomes."""
+    """The Wilson score interval written out from its formula, independently of lib.year.outcomes."""
     z = 1.959964
     p = k / n
     centre = p + z ** 2 / (2 * n)
@@ -172,7 +174,7 @@ def test_a_quoted_comment_with_markup_reads_as_typed_in_the_html(report_conn, mo
     outcomes.enter(report_conn, "2025-26", "chair", "yes", "yes", 5, typed, consent_to_quote=True,
                    submitted_at=datetime(2026, 6, 1, 7))
     monkeypatch.setattr(report, "MAX_QUOTES", 10_000)  # every quotable comment, so this one surely appears
-    page = report.render(report_conn, "2025-26", "html").decode()
+    page = files.render(report_conn, "2025-26", "html").decode()
     assert "<script" not in page and "<img src=x" not in page and "<b>Zoë</b>" not in page
     assert page.count("</blockquote>") == page.count("<blockquote>")
     assert "&lt;script&gt;alert(&quot;O&#x27;Neil&quot;)&lt;/script&gt;" in page
@@ -198,11 +200,11 @@ def test_section_lines_starting_with_a_dash_become_bullets_in_every_format(repor
     body = "We finished:\n- three circles, José's included\n- the *new* calendar\n\nNext year, more."
     report.save_section(report_conn, "2025-26", "goals", body, 0, "chair")
     built = report.build(report_conn, "2025-26")
-    page = report.render_report(built, "html").decode()
+    page = files.render_report(built, "html").decode()
     assert "<ul><li>three circles, José&#x27;s included</li><li>the *new* calendar</li></ul>" in page
-    markdown = report.render_report(built, "md").decode()
+    markdown = files.render_report(built, "md").decode()
     assert "We finished:\n\n- three circles, José's included\n- the \\*new\\* calendar\n\nNext year, more." in markdown
-    text = pdf_text(report.render_report(built, "pdf"))
+    text = pdf_text(files.render_report(built, "pdf"))
     assert "We finished: • three circles, José's included • the *new* calendar Next year, more." in text
 
 
@@ -247,9 +249,9 @@ def test_a_year_with_nothing_still_gets_a_report_that_says_so(conn):
     assert "No member is published in the 2025-26 Skills Directory" in text
     assert not built.figures()
     for fmt in FORMATS:
-        data = report.render_report(built, fmt)
+        data = files.render_report(built, fmt)
         assert data
-    assert len(PdfReader(io.BytesIO(report.render_report(built, "pdf"))).pages) >= 1
+    assert len(PdfReader(io.BytesIO(files.render_report(built, "pdf"))).pages) >= 1
     with pytest.raises(ValueError, match="No program year 2030-31"):
         report.build(conn, "2030-31")
 

@@ -17,7 +17,8 @@ import duckdb
 import pytest
 import streamlit as st
 
-from lib import auth, backup, db, restore
+from lib import db
+from lib.admin import auth, backup, restore
 from tests.apptest_support import app, open_page, query, texts
 from tests.conftest import PASSWORD
 

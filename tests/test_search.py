@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from lib import directory, imports, search
+from lib.directory import members as directory, search
+from lib.imports import batches as imports
 
 HEADER = ["Timestamp", "Email Address", "Name", "Institution", "Job title", "Department", "Years in the profession",
           "Areas of expertise", "Colleagues may contact me for", "May we publish your information?"]

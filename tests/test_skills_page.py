@@ -4,7 +4,9 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from lib import db, imports, skills
+from lib import db
+from lib.directory import skills
+from lib.imports import batches as imports
 from tests.apptest_support import app, open_page, query, texts
 from tests.test_imports_messy import HEADER_2024, csv_bytes, row
 

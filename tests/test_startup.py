@@ -27,7 +27,7 @@ def test_startup_imports_every_module_a_page_imports():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=300,
                             check=True)
     names, missing = json.loads(result.stdout.splitlines()[-1])
-    for expected in ("lib.circles", "lib.circles.rosters", "lib.restore", "ui.session", "ui.cache", "pandas"):
+    for expected in ("lib.circles", "lib.circles.rosters", "lib.admin.restore", "ui.session", "ui.cache", "pandas"):
         assert expected in names
     assert missing == []
 
@@ -52,7 +52,7 @@ def test_serve_warms_the_app_before_any_visitor(demo_db_file, tmp_path):
              "async def start():\n    async with serve.lifespan(None):\n        pass\n"
              "asyncio.run(start())\n"
              "[thread.join() for thread in threading.enumerate() if thread.name == serve._THREAD]\n"
-             "from lib import search\nfrom ui import cache, startup\n"
+             "from lib.directory import search\nfrom ui import cache, startup\n"
              "print(json.dumps([sorted(key[2] for key in search._CACHE),"
              " [m for m in startup.modules() if m not in sys.modules], cache.connection() is cache.connection()]))")
     env = dict(os.environ, ALI_DB=str(tmp_path / "demo.duckdb"), ALI_WARM_SEARCH_INDEX="1", ALI_BACKUP_AT="")

@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from lib import imports, institutions, skills
 from lib.db import ConflictError
+from lib.directory import institutions, skills
+from lib.imports import batches as imports
 from tests.test_imports_messy import HEADER_2024, csv_bytes, row
 
 APPLICATION_HEADER = ["Timestamp", "Email Address", "Name", "Institution", "How long have you worked in libraries?",

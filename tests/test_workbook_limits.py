@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 import python_calamine
 
-from lib import sheets, workbook_guard
+from lib.imports import sheets, workbook_guard
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 PARTS = {

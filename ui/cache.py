@@ -9,8 +9,10 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from lib import coverage, db, overview, search
+from lib import db
+from lib.directory import coverage, search
 from lib.settings import get_settings
+from lib.year import overview
 
 
 @st.cache_resource(show_spinner="Opening the database")
@@ -24,7 +26,7 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
     settings = get_settings()
     # Locked down: SQL on the app's connection reaches no file but the database and the backups folder.
     conn = db.connect(path, files=[settings.backup_dir])
-    from lib import backup
+    from lib.admin import backup
 
     # DuckDB lets one process hold the file, so the running dashboard makes the nightly backup itself.
     backup.start_nightly(lambda: connection().cursor(), settings.backup_dir, settings.backup_time,
@@ -79,9 +81,9 @@ def restore_backup(path, actor: str):
     """Replace the database with a backup while the app runs: close the one connection, restore, reopen.
 
     Other sessions' next query opens the restored file; a query running in another session at that very
-    moment may fail once. The database as it was is backed up first (lib.restore.restore_file).
+    moment may fail once. The database as it was is backed up first (lib.admin.restore.restore_file).
     """
-    from lib import restore
+    from lib.admin import restore
 
     settings = get_settings()
     with _SWAP:
@@ -186,7 +188,7 @@ def county_shapes() -> dict:
 @st.cache_data(show_spinner="Reading the proposed skills", max_entries=8)
 def skill_proposals(version: int) -> list:
     """Cached typed skills proposed for the taxonomy, with their closest skills."""
-    from lib import skills
+    from lib.directory import skills
 
     return skills.proposals(cursor())
 
@@ -194,7 +196,7 @@ def skill_proposals(version: int) -> list:
 @st.cache_data(show_spinner="Reading the taxonomy", max_entries=8)
 def skill_taxonomy(version: int) -> list:
     """Cached skills of the taxonomy with their members."""
-    from lib import skills
+    from lib.directory import skills
 
     return skills.taxonomy(cursor())
 
@@ -202,7 +204,7 @@ def skill_taxonomy(version: int) -> list:
 @st.cache_data(show_spinner="Reading the institution names to review", max_entries=8)
 def institutions_to_review(version: int) -> list:
     """Cached unknown institution names with their suggestions."""
-    from lib import institutions
+    from lib.directory import institutions
 
     return institutions.to_review(cursor())
 
@@ -210,7 +212,7 @@ def institutions_to_review(version: int) -> list:
 @st.cache_data(show_spinner="Reading the applications", max_entries=16)
 def applicants(cycle: str, version: int) -> pd.DataFrame:
     """Cached applicants of a cycle with their eligibility and its reasons."""
-    from lib import applications
+    from lib.circles import applications
 
     return applications.applicants(cursor(), cycle)
 
@@ -218,7 +220,7 @@ def applicants(cycle: str, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner="Reading the circles", max_entries=32)
 def circle_draft(draft_id: int, version: int):
     """Cached draft of circles, scored and explained."""
-    from lib import circles
+    from lib.circles import drafts as circles
 
     return circles.load(cursor(), draft_id)
 
@@ -234,7 +236,7 @@ def circle_guests(topics: tuple[str, ...], members: tuple[int, ...], version: in
 @st.cache_data(show_spinner=False, max_entries=16)
 def attendance_circles(cycle: str, version: int) -> pd.DataFrame:
     """Cached final circles of a cycle, labelled with their member counts, for pickers."""
-    from lib import attendance
+    from lib.year import attendance
 
     return attendance.circle_list(cursor(), cycle)
 
@@ -242,7 +244,7 @@ def attendance_circles(cycle: str, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner="Counting attendance", max_entries=16)
 def attendance_summary(cycle: str, version: int):
     """Cached attendance figures of a cycle."""
-    from lib import attendance
+    from lib.year import attendance
 
     return attendance.summary(cursor(), cycle)
 
@@ -250,7 +252,7 @@ def attendance_summary(cycle: str, version: int):
 @st.cache_data(show_spinner=False, max_entries=16)
 def attendance_members(cycle: str, version: int) -> pd.DataFrame:
     """Cached attendance per member of a cycle's circles."""
-    from lib import attendance
+    from lib.year import attendance
 
     return attendance.members(cursor(), cycle)
 
@@ -258,7 +260,7 @@ def attendance_members(cycle: str, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def attendance_by_circle(cycle: str, version: int) -> pd.DataFrame:
     """Cached attendance per circle of a cycle."""
-    from lib import attendance
+    from lib.year import attendance
 
     return attendance.circles(cursor(), cycle)
 
@@ -266,7 +268,7 @@ def attendance_by_circle(cycle: str, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def meetings_held(cycle: str, version: int) -> int:
     """Cached count of a cycle's meetings held so far."""
-    from lib import meetings
+    from lib.year import meetings
 
     return meetings.held(cursor(), cycle)
 
@@ -274,7 +276,7 @@ def meetings_held(cycle: str, version: int) -> int:
 @st.cache_data(show_spinner=False, max_entries=64)
 def circle_meetings(cycle: str, circle_id: int, version: int) -> pd.DataFrame:
     """Cached calendar of one circle, cancelled meetings included."""
-    from lib import meetings
+    from lib.year import meetings
 
     return meetings.of_cycle(cursor(), cycle, circle_id)
 
@@ -282,7 +284,7 @@ def circle_meetings(cycle: str, circle_id: int, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def attendance_last_change(circle_id: int, version: int) -> tuple | None:
     """Cached (who, when) of the last mark set by hand in a circle."""
-    from lib import attendance
+    from lib.year import attendance
 
     return attendance.last_change(cursor(), circle_id)
 
@@ -290,7 +292,7 @@ def attendance_last_change(circle_id: int, version: int) -> tuple | None:
 @st.cache_data(show_spinner="Reading the end-of-year survey", max_entries=16)
 def outcomes_summary(cycle: str, version: int):
     """Cached outcomes of a cycle."""
-    from lib import outcomes
+    from lib.year import outcomes
 
     return outcomes.summary(cursor(), cycle)
 
@@ -298,7 +300,7 @@ def outcomes_summary(cycle: str, version: int):
 @st.cache_data(show_spinner=False, max_entries=32)
 def outcomes_breakdown(cycle: str, by: str, version: int) -> tuple:
     """Cached outcome breakdown (small groups suppressed)."""
-    from lib import outcomes
+    from lib.year import outcomes
 
     return outcomes.breakdown(cursor(), cycle, by)
 
@@ -306,7 +308,7 @@ def outcomes_breakdown(cycle: str, by: str, version: int) -> tuple:
 @st.cache_data(show_spinner=False, max_entries=16)
 def outcomes_comments(cycle: str, quotable_only: bool, version: int) -> pd.DataFrame:
     """Cached comments of a cycle's end-of-year survey."""
-    from lib import outcomes
+    from lib.year import outcomes
 
     return outcomes.comments(cursor(), cycle, quotable_only)
 
@@ -314,7 +316,7 @@ def outcomes_comments(cycle: str, quotable_only: bool, version: int) -> pd.DataF
 @st.cache_data(show_spinner=False, max_entries=16)
 def outcomes_entered(cycle: str, version: int) -> pd.DataFrame:
     """Cached answers typed in by the committee."""
-    from lib import outcomes
+    from lib.year import outcomes
 
     return outcomes.entered(cursor(), cycle)
 
@@ -322,7 +324,7 @@ def outcomes_entered(cycle: str, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner="Comparing cohorts", max_entries=8)
 def cohorts(version: int) -> pd.DataFrame:
     """Cached cohorts side by side."""
-    from lib import cohorts as years
+    from lib.year import cohorts as years
 
     return years.side_by_side(cursor())
 
@@ -330,7 +332,7 @@ def cohorts(version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=8)
 def alumni(version: int) -> pd.DataFrame:
     """Cached alumni follow-up per cohort."""
-    from lib import cohorts as years
+    from lib.year import cohorts as years
 
     return years.alumni(cursor())
 
@@ -338,7 +340,7 @@ def alumni(version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner="Writing the report", max_entries=8)
 def report_content(cycle: str, version: int):
     """Cached content of a cycle's annual report."""
-    from lib import report
+    from lib.report import model as report
 
     return report.build(cursor(), cycle)
 
@@ -346,7 +348,7 @@ def report_content(cycle: str, version: int):
 @st.cache_data(show_spinner=False, max_entries=16)
 def report_sections(cycle: str, version: int) -> dict:
     """Cached free-text sections of a cycle's report."""
-    from lib import report
+    from lib.report import model as report
 
     return report.sections(cursor(), cycle)
 
@@ -354,7 +356,7 @@ def report_sections(cycle: str, version: int) -> dict:
 @st.cache_data(show_spinner=False, max_entries=8)
 def audit_choices(version: int) -> dict[str, list[str]]:
     """Cached actors, actions and entities of the audit log."""
-    from lib import audit
+    from lib.admin import audit
 
     return audit.choices(cursor())
 
@@ -362,7 +364,7 @@ def audit_choices(version: int) -> dict[str, list[str]]:
 @st.cache_data(show_spinner=False, max_entries=64)
 def audit_count(filters, version: int) -> int:
     """Cached count of audit entries matching the filters."""
-    from lib import audit
+    from lib.admin import audit
 
     return audit.count(cursor(), filters)
 
@@ -370,14 +372,14 @@ def audit_count(filters, version: int) -> int:
 @st.cache_data(show_spinner="Reading the audit log", max_entries=64)
 def audit_entries(filters, offset: int, version: int) -> pd.DataFrame:
     """Cached page of audit entries matching the filters."""
-    from lib import audit
+    from lib.admin import audit
 
     return audit.entries(cursor(), filters, limit=200, offset=offset)
 
 
 def audit_export(filters, version: int) -> pd.DataFrame:
     """Every matching audit entry for a download (built on click, never cached: it may be large)."""
-    from lib import audit
+    from lib.admin import audit
 
     return audit.entries(cursor(), filters, limit=100_000)
 
@@ -385,7 +387,7 @@ def audit_export(filters, version: int) -> pd.DataFrame:
 @st.cache_data(show_spinner="Writing each recipient's message", max_entries=16)
 def message_plan(cycle: str, kind: str, audience: str, version: int) -> list:
     """Cached messages of a kind and year with their state in the log, attachments named, not written."""
-    from lib import messages
+    from lib.messages import sending as messages
 
     return messages.plan(cursor(), cycle, kind, audience, attach=False)
 
@@ -393,6 +395,6 @@ def message_plan(cycle: str, kind: str, audience: str, version: int) -> list:
 @st.cache_data(show_spinner=False, max_entries=16)
 def message_log(cycle: str, version: int) -> pd.DataFrame:
     """Cached message log of a year."""
-    from lib import messages
+    from lib.messages import sending as messages
 
     return messages.log(cursor(), cycle)

@@ -1,7 +1,7 @@
 """Who is logged in, the login form, what each page requires, the sidebar and the selected program year.
 
 A login lives in this browser session and, for reloads, in a cookie holding a signed token. The token is
-checked against the database once at the start of every run (lib.auth.user_for_token; pages then read the
+checked against the database once at the start of every run (lib.admin.auth.user_for_token; pages then read the
 result, viewer()), so logging out, changing a password or removing a user ends every session of that user at
 its next action. A fragment's own rerun skips app.py, so a fragment checks again (viewer_in_fragment).
 """
@@ -17,7 +17,8 @@ from typing import Iterator
 
 import streamlit as st
 
-from lib import auth, cycles
+from lib import cycles
+from lib.admin import auth
 from lib.settings import get_settings
 
 from . import cache
@@ -84,7 +85,7 @@ def page() -> None:
 
 
 def _cookie_key() -> str:
-    """Return the cookie key from Streamlit secrets when set, else from lib.auth (env or a file outside git)."""
+    """Return the cookie key from Streamlit secrets when set, else from lib.admin.auth (env or a file outside git)."""
     try:
         secret = st.secrets.get("cookie_key")
     except FileNotFoundError:

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..grouping import Infeasible, groups_for
+from ..grouping.model import Infeasible, groups_for
 from ..textmatch import fold
 
 IMPORTANCE = ("not important", "somewhat important", "important", "very important", "essential")
@@ -148,7 +148,7 @@ class People:
 
     @classmethod
     def from_frame(cls, frame) -> "People":
-        """Build from lib.applications.applicants() rows."""
+        """Build from lib.circles.applications.applicants() rows."""
         def text(value):
             """A cell as text, or None when empty."""
             return None if value is None or (isinstance(value, float) and math.isnan(value)) or value == "" else str(value)

@@ -15,9 +15,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .. import applications
 from ..db import audit, first, scalar, writing
-from ..grouping import Infeasible, Problem, evaluate, solve
+from ..grouping.engine import solve
+from ..grouping.model import Infeasible, Problem, evaluate
+from . import applications
 from . import criteria
 from .criteria import Blocker, Options, People
 
@@ -81,7 +82,7 @@ class Draft:
 # ---------------------------------------------------------------- reading
 
 def pool(conn: duckdb.DuckDBPyConnection, cycle: str) -> pd.DataFrame:
-    """Every applicant of the cycle with eligibility (lib.applications), the eligible first."""
+    """Every applicant of the cycle with eligibility (lib.circles.applications), the eligible first."""
     return applications.applicants(conn, cycle)
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import duckdb
 
-from .. import cycles, search
+from .. import cycles
+from ..directory import search
 from .drafts import Circle
 
 TOPICS_PER_CIRCLE = 4

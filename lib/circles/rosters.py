@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 
 from .. import cycles
+from ..directory.publication import mailto
 from ..exports import safe_cell, to_csv
-from ..publication import mailto
 from .drafts import Draft, final_draft_id, load
 
 FORMATS = ("csv", "xlsx", "ics")

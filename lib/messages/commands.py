@@ -1,18 +1,50 @@
-"""`python -m lib messages preview|send|eml|log`: the year's messages without the browser (parser in lib.cli)."""
+"""`python -m lib messages preview|send|eml|log`: the year's messages without the browser."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from .. import cycles, mail
-from . import compose, files, sending, templates
+from .. import cycles
+
+if TYPE_CHECKING:
+    from . import compose
+
+
+def parsers(sub) -> None:
+    """Register `messages preview|send|eml|log` (kinds spelled out: the messages package loads only when run)."""
+    kinds = ("decisions", "survey", "check-in")
+    top = sub.add_parser("messages", help="the year's messages: decisions, survey invitations, check-ins")
+    msub = top.add_subparsers(dest="messages_command", required=True)
+    preview = msub.add_parser("preview", help="each recipient's message as it would go out, and what is sent")
+    send = msub.add_parser("send", help="send what has not been sent (failed ones again); print sent, skipped, "
+                                        "failed")
+    eml = msub.add_parser("eml", help="write every message as an unsent .eml draft, and a mail-merge CSV")
+    for command in (preview, send, eml):
+        command.add_argument("--cycle", required=True, help="program year, e.g. 2025-26")
+        command.add_argument("--kind", required=True, choices=kinds)
+        command.add_argument("--to", choices=("member", "facilitator"), default="member",
+                             help="check-in: write to the members at risk or their facilitators (default member)")
+    for command in (preview, send):
+        command.add_argument("--json", action="store_true", help="print one JSON object")
+    send.add_argument("--yes", action="store_true", help="do not ask before sending")
+    eml.add_argument("--out", required=True, type=Path, help="folder for the files")
+    survey_url = msub.add_parser("survey-url", help="set the address of a program year's end-of-year survey")
+    survey_url.add_argument("--cycle", required=True)
+    survey_url.add_argument("url", help="the survey's address, https://...")
+    logged = msub.add_parser("log", help="every message of a year: to whom, when, by whom, with what result")
+    logged.add_argument("--cycle", required=True)
+    logged.add_argument("--json", action="store_true", help="print one JSON list")
 
 
 def run(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     """Run one `messages` subcommand; refusals raise ValueError (exit 2)."""
+    from . import sending, templates  # composing loads the circles and the calendar: only when run
+
     cycles.parse(args.cycle)
     command = args.messages_command
     if command == "log":
@@ -59,6 +91,8 @@ def run(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
 
 def _send(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
     """Confirm, send, print what happened (exit 1 when some failed, 2 when nothing could be sent)."""
+    from . import mail, sending
+
     smtp = mail.config()
     if smtp is None:
         raise ValueError("No mail server is set up: set ALI_SMTP_HOST and ALI_MAIL_FROM (or [smtp] in "
@@ -90,6 +124,8 @@ def _send(conn: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> int:
 
 def _eml(args: argparse.Namespace, messages: list[compose.Message]) -> int:
     """Write the drafts and the mail-merge CSV into a folder."""
+    from . import files
+
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         written = files.eml_files(messages)

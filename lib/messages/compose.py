@@ -17,9 +17,11 @@ from datetime import date
 
 import duckdb
 
-from .. import applications, attendance, cycles
+from .. import cycles
+from ..circles import applications
 from ..circles import rosters
 from ..circles.drafts import Circle, Draft
+from ..year import attendance
 from . import templates
 
 MEMBER, FACILITATOR = "member", "facilitator"
@@ -222,7 +224,7 @@ def check_in(conn: duckdb.DuckDBPyConnection, cycle: str, audience: str = MEMBER
 
 def _meeting_title(kind: str, seq: int) -> str:
     """'Orientation', 'Nov meeting', 'Added meeting 1'."""
-    from ..meetings import title
+    from ..year.meetings import title
 
     name = title(kind, int(seq))
     return name if kind == "orientation" else f"{name} meeting" if kind == "monthly" else name

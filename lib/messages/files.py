@@ -14,8 +14,8 @@ from email.utils import formatdate, make_msgid
 import pandas as pd
 
 from ..exports import to_csv
-from ..mail import sender_addresses
 from .compose import Message
+from .mail import sender_addresses
 
 
 def _address(name: str, email: str) -> Address:

@@ -20,8 +20,8 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from .. import mail
 from ..db import ConflictError, audit, first, scalar, writing
+from . import mail
 from .compose import MEMBER, Message, messages
 from .files import to_email
 

@@ -31,7 +31,7 @@ CREATE TABLE report_sections (
 
 def apply(conn: duckdb.DuckDBPyConnection) -> None:
     """Add the columns and table, then date the meetings of imported rosters."""
-    from lib import meetings
+    from lib.year import meetings
 
     for statement in _DDL.split(";"):
         if statement.strip():

@@ -46,7 +46,7 @@ def warm() -> None:
 async def lifespan(_app):
     """Start the warm-up when the server starts; nothing to undo when it stops."""
     # Not a daemon: a server stopped mid-build waits the second it takes rather than tearing DuckDB down under a
-    # running query (see lib.search.warm_in_background).
+    # running query (see lib.directory.search.warm_in_background).
     threading.Thread(target=warm, name=_THREAD, daemon=False).start()
     yield
 
